@@ -1,0 +1,26 @@
+"""Partitioned logs: the Broker interface and its two backends."""
+
+from streamkit.log.broker import Admin, Broker, Consumer, Producer
+from streamkit.log.errors import (
+    BrokerError,
+    BrokerUnavailable,
+    CommitFailed,
+    DeliveryFailed,
+    InvalidBrokerUrl,
+    ProducerFenced,
+    StreamkitError,
+    TopicAlreadyExists,
+    TopicNotFound,
+    TransactionAborted,
+)
+from streamkit.log.partitioner import murmur2, partition_for_key
+from streamkit.log.records import GroupMetadata, Headers, Record, TopicDescription, TopicPartition
+from streamkit.log.url import open_broker, resolve_broker_url
+
+__all__ = [
+    "Admin", "Broker", "Consumer", "Producer", "BrokerError", "BrokerUnavailable",
+    "CommitFailed", "DeliveryFailed", "InvalidBrokerUrl", "ProducerFenced", "StreamkitError",
+    "TopicAlreadyExists", "TopicNotFound", "TransactionAborted", "murmur2", "partition_for_key",
+    "GroupMetadata", "Headers", "Record", "TopicDescription", "TopicPartition", "open_broker",
+    "resolve_broker_url",
+]

@@ -1,0 +1,183 @@
+"""The Broker interface: what every log backend (embedded, Kafka) provides.
+
+A backend is opened from a URL (see :func:`streamkit.log.open_broker`) and hands
+out three kinds of clients: an :class:`Admin`, :class:`Producer`\\ s and
+:class:`Consumer`\\ s. The runtime, the CLI and the tests only ever talk to these
+protocols, so the same app and the same contract tests run on both backends.
+
+Offsets follow Kafka's convention everywhere: a committed offset, a position and
+an end offset all name the *next* record to read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+from streamkit.log.records import GroupMetadata, Headers, Record, TopicDescription, TopicPartition
+
+IsolationLevel = Literal["read_committed", "read_uncommitted"]
+AutoOffsetReset = Literal["earliest", "latest", "error"]
+PartitionsCallback = Callable[[list[TopicPartition]], None]
+
+
+@runtime_checkable
+class Admin(Protocol):
+    """Topic and group administration."""
+
+    def create_topic(
+        self, name: str, partitions: int = 1, config: Mapping[str, str] | None = None
+    ) -> None:
+        """Create a topic; raise :class:`TopicAlreadyExists` if it exists."""
+
+    def delete_topic(self, name: str) -> None:
+        """Delete a topic and its data; raise :class:`TopicNotFound` if absent."""
+
+    def list_topics(self) -> list[str]:
+        """Names of all topics, sorted (internal ``__`` topics excluded)."""
+
+    def describe_topic(self, name: str) -> TopicDescription:
+        """Partition count and configuration of a topic."""
+
+    def begin_offsets(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        """Offset of the first record still stored in each partition."""
+
+    def end_offsets(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        """Offset the next appended record will get (the high watermark)."""
+
+    def offsets_for_time(
+        self, timestamps: Mapping[TopicPartition, int]
+    ) -> dict[TopicPartition, int | None]:
+        """For each partition, the earliest offset whose timestamp is >= the given
+        one (ms), or ``None`` when no such record exists."""
+
+    def list_groups(self) -> list[str]:
+        """Consumer group ids, sorted."""
+
+    def group_offsets(self, group_id: str) -> dict[TopicPartition, int]:
+        """The offsets a group has committed."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Producer(Protocol):
+    """Appends records. Sends are batched; :meth:`flush` waits for acknowledgement.
+
+    An acknowledged record is durable: it survives a crash of every client process.
+    A producer made with a ``transactional_id`` must call :meth:`init_transactions`
+    once and then send only inside transactions.
+    """
+
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        *,
+        partition: int | None = None,
+        timestamp: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        """Queue one record. Without ``partition`` the key picks it (Java murmur2);
+        without ``timestamp`` the current time is used."""
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every queued record is acknowledged; raise
+        :class:`DeliveryFailed` if any was not."""
+
+    def init_transactions(self) -> None:
+        """Register the transactional id, fencing older producers that use it and
+        aborting whatever transaction they left open."""
+
+    def begin_transaction(self) -> None: ...
+
+    def send_offsets_to_transaction(
+        self, offsets: Mapping[TopicPartition, int], group: GroupMetadata
+    ) -> None:
+        """Commit these consumer offsets for ``group`` atomically with the
+        transaction's records."""
+
+    def commit_transaction(self) -> None:
+        """Make the transaction's records and offsets visible, atomically.
+        Raises :class:`ProducerFenced` or :class:`TransactionAborted`."""
+
+    def abort_transaction(self) -> None: ...
+
+    def close(self) -> None:
+        """Flush what is queued and release resources."""
+
+
+@runtime_checkable
+class Consumer(Protocol):
+    """Reads records, either from partitions assigned by hand (:meth:`assign`) or
+    as a member of a consumer group (:meth:`subscribe`).
+
+    Group membership is maintained while :meth:`poll_batch` is being called;
+    assignment changes are reported through the callbacks, from inside
+    ``poll_batch``, revocations always before the partitions move on.
+    """
+
+    def subscribe(
+        self,
+        topics: Sequence[str],
+        on_assign: PartitionsCallback | None = None,
+        on_revoke: PartitionsCallback | None = None,
+    ) -> None: ...
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Read these partitions, outside any group rebalancing. Positions start
+        at the committed offset if the consumer has a group, else per
+        ``auto_offset_reset``; use :meth:`seek` to choose."""
+
+    def assignment(self) -> list[TopicPartition]: ...
+
+    def poll_batch(self, max_records: int = 500, timeout: float = 1.0) -> list[Record]:
+        """Up to ``max_records`` records, waiting at most ``timeout`` seconds for
+        the first. Records of one partition come in offset order."""
+
+    def seek(self, partition: TopicPartition, offset: int) -> None: ...
+
+    def position(self, partition: TopicPartition) -> int:
+        """Offset of the next record this consumer will return from the partition."""
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        """Commit offsets (next offset to read) synchronously; ``None`` commits the
+        current positions of all assigned partitions."""
+
+    def committed(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int | None]: ...
+
+    def group_metadata(self) -> GroupMetadata: ...
+
+    def close(self) -> None:
+        """Leave the group (revoking partitions through the callback) and release."""
+
+
+@runtime_checkable
+class Broker(Protocol):
+    """A log backend. Cheap to create; clients it hands out are independent."""
+
+    url: str
+
+    def admin(self) -> Admin: ...
+
+    def producer(
+        self,
+        *,
+        transactional_id: str | None = None,
+        linger_ms: int = 5,
+    ) -> Producer: ...
+
+    def consumer(
+        self,
+        *,
+        group_id: str | None = None,
+        isolation_level: IsolationLevel = "read_committed",
+        auto_offset_reset: AutoOffsetReset = "earliest",
+    ) -> Consumer: ...
+
+    def close(self) -> None: ...

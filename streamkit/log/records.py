@@ -1,0 +1,65 @@
+"""The values that cross the Broker interface: records, topic-partitions, topic descriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+Headers = tuple[tuple[str, bytes], ...]
+
+
+class TopicPartition(NamedTuple):
+    """One partition of one topic."""
+
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A record read from a log.
+
+    ``timestamp`` is milliseconds since the epoch. ``key`` and ``value`` are raw
+    bytes (``None`` for a null key or a tombstone); serdes turn them into objects.
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: Headers = ()
+
+    @property
+    def topic_partition(self) -> TopicPartition:
+        return TopicPartition(self.topic, self.partition)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicDescription:
+    """What a broker knows about a topic: its partition count and configuration.
+
+    ``config`` uses Kafka's names, e.g. ``{"cleanup.policy": "compact",
+    "retention.ms": "604800000"}``.
+    """
+
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def compacted(self) -> bool:
+        return "compact" in self.config.get("cleanup.policy", "")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMetadata:
+    """A consumer's group membership, handed to a transactional producer so that
+    the offsets it commits are fenced against zombie members (Kafka's
+    ``consumer_group_metadata()``). ``native`` is the backend's own object."""
+
+    group_id: str
+    generation: int = -1
+    member_id: str = ""
+    native: object = None
