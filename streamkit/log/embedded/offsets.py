@@ -1,0 +1,61 @@
+"""Committed consumer-group offsets: ``<root>/__groups/<group>/offsets.json``,
+replaced atomically (temp file, fsync, rename) under the group's lock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+from streamkit.log.embedded.fileio import locked, read_json, write_json_atomic
+from streamkit.log.records import TopicPartition
+
+_SEP = "\x00"
+
+
+def group_dir(root: str, group_id: str) -> str:
+    """The directory holding a group's members, owners and offsets."""
+    safe = group_id.replace("%", "%25").replace("/", "%2F")
+    if safe in (".", ".."):
+        safe = safe.replace(".", "%2E")
+    return os.path.join(root, "__groups", safe)
+
+
+def group_id_of(dirname: str) -> str:
+    """Inverse of the escaping in :func:`group_dir`."""
+    return dirname.replace("%2F", "/").replace("%2E", ".").replace("%25", "%")
+
+
+class GroupOffsets:
+    """Reads and durably commits one group's offsets."""
+
+    def __init__(self, root: str, group_id: str) -> None:
+        self.directory = group_dir(root, group_id)
+        os.makedirs(self.directory, exist_ok=True)
+        self.path = os.path.join(self.directory, "offsets.json")
+        self.lock_path = os.path.join(self.directory, "lock")
+
+    def read(self) -> dict[TopicPartition, int]:
+        """Every committed offset."""
+        raw: dict[str, int] = read_json(self.path, {})
+        out: dict[TopicPartition, int] = {}
+        for k, v in raw.items():
+            topic, _, p = k.rpartition(_SEP)
+            out[TopicPartition(topic, int(p))] = int(v)
+        return out
+
+    def commit(
+        self,
+        offsets: Mapping[TopicPartition, int],
+        check: Callable[[], None] | None = None,
+    ) -> None:
+        """Merge ``offsets`` into the committed ones, all or nothing; ``check``
+        runs under the lock and may raise to refuse the commit."""
+        if not offsets:
+            return
+        with locked(self.lock_path):
+            if check is not None:
+                check()
+            raw: dict[str, int] = read_json(self.path, {})
+            for tp, offset in offsets.items():
+                raw[f"{tp.topic}{_SEP}{tp.partition}"] = int(offset)
+            write_json_atomic(self.path, raw)
