@@ -1,0 +1,84 @@
+"""Committed state held in memory (``StoreSpec(persistent=False)``): lost when the
+process ends, so a logged in-memory store is rebuilt from its whole changelog."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+
+from streamkit.state.backend import DATA, Changes
+
+
+class _Table:
+    """A dict plus a sorted key list that is rebuilt lazily, only when a scan
+    follows a change (scans read committed state, which changes once per commit)."""
+
+    __slots__ = ("entries", "_sorted")
+
+    def __init__(self) -> None:
+        self.entries: dict[bytes, bytes] = {}
+        self._sorted: list[bytes] | None = []
+
+    def write(self, key: bytes, value: bytes | None) -> None:
+        if value is None:
+            if self.entries.pop(key, None) is not None:
+                self._sorted = None
+        else:
+            if key not in self.entries:
+                self._sorted = None
+            self.entries[key] = value
+
+    def scan(self, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        if self._sorted is None:
+            self._sorted = sorted(self.entries)
+        keys = self._sorted
+        low = 0 if start is None else bisect.bisect_left(keys, start)
+        high = len(keys) if end is None else bisect.bisect_left(keys, end)
+        entries = self.entries
+        for key in keys[low:high]:  # a copy: commits during iteration are safe
+            value = entries.get(key)
+            if value is not None:
+                yield key, value
+
+
+class MemoryBackend:
+    """A :class:`~streamkit.state.backend.StoreBackend` in Python dicts."""
+
+    def __init__(self, tables: Sequence[str] = (DATA,)) -> None:
+        self._table_names = tuple(tables)
+        self._tables = {name: _Table() for name in self._table_names}
+        self._offset: int | None = None
+
+    def get(self, table: str, key: bytes) -> bytes | None:
+        """The committed value of ``key``."""
+        return self._tables[table].entries.get(key)
+
+    def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        """Committed entries with ``start <= key < end`` in byte order."""
+        return self._tables[table].scan(start, end)
+
+    def apply(self, changes: Changes, changelog_offset: int | None) -> None:
+        """Write ``changes`` and the offset (a Python call cannot half-fail here)."""
+        for table, entries in changes.items():
+            target = self._tables[table]
+            for key, value in entries.items():
+                target.write(key, value)
+        if changelog_offset is not None:
+            self._offset = changelog_offset
+
+    def changelog_offset(self) -> int | None:
+        """The offset stored by the last :meth:`apply`."""
+        return self._offset
+
+    def is_empty(self) -> bool:
+        """Whether the data table is empty."""
+        return not self._tables[DATA].entries
+
+    def wipe(self) -> None:
+        """Forget everything."""
+        self._tables = {name: _Table() for name in self._table_names}
+        self._offset = None
+
+    def close(self) -> None:
+        """Drop the entries."""
+        self.wipe()

@@ -1,0 +1,136 @@
+"""The window store (:class:`~streamkit.processor.WindowStore`) of one task.
+
+Layout: see :mod:`.window_keys`. The data table is keyed by the primary key
+(key, start, end) and is what the changelog carries; the ``by_end`` index is
+derived from it, written in the same batches, and rebuilt from the changelog on
+restore.
+
+Retention: when the spec has ``retention_ms``, windows with
+``end < stream_time - retention_ms`` are dropped. The store cannot see the task's
+stream time, so it uses the largest window start it was given (never later than
+the stream time, since a window starts no later than the records in it) and
+expires at every checkpoint, before the changelog is written, so the deletes
+reach the changelog as tombstones. Operators that know the stream time may call
+:meth:`CachedWindowStore.expire` themselves to drop windows sooner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from streamkit.log.records import Record
+from streamkit.processor import StoreKind, StoreSpec
+from streamkit.state.backend import DATA, Changes, StoreBackend
+from streamkit.state.cache import DEFAULT_CAPACITY, WriteBackCache
+from streamkit.state.store import ManagedStore, serialize_key, store_serdes
+from streamkit.state.window_keys import (
+    TIME_MAX,
+    TIME_MIN,
+    decode_index_key,
+    decode_primary_key,
+    encode_time,
+    index_key,
+    index_key_of_primary,
+    key_prefix,
+    prefix_upper_bound,
+    primary_key,
+)
+
+BY_END = "by_end"
+WINDOW_TABLES = (DATA, BY_END)
+
+
+class CachedWindowStore(ManagedStore):
+    """Per-key windows ``[start, end)`` behind write-back caches; reads see own
+    uncommitted writes. ``put(key, start, end, None)`` deletes."""
+
+    kind = StoreKind.WINDOW
+
+    def __init__(self, spec: StoreSpec, backend: StoreBackend, *, cache_capacity: int = DEFAULT_CAPACITY) -> None:
+        data = WriteBackCache(backend, DATA, cache_capacity)
+        # Index values are empty, and scans never use the clean cache: keep none.
+        index = WriteBackCache(backend, BY_END, 0)
+        super().__init__(spec, backend, (data, index))
+        self._windows, self._index = data, index
+        self._keys, self._values = store_serdes(spec)
+        self.retention_ms = spec.retention_ms
+        self._latest_start = TIME_MIN
+
+    def get(self, key: Any, start: int, end: int) -> Any | None:
+        """The value of ``key``'s window ``[start, end)``, ``None`` if absent."""
+        data = primary_key(serialize_key(self._keys, key, self.name), start, end)
+        return self._values.deserialize(self._windows.get(data))
+
+    def put(self, key: Any, start: int, end: int, value: Any) -> None:
+        """Store ``value`` for ``key``'s window ``[start, end)`` (``None`` deletes)."""
+        if value is None:
+            self.delete(key, start, end)
+            return
+        raw_key = serialize_key(self._keys, key, self.name)
+        self._windows.put(primary_key(raw_key, start, end), self._values.serialize(value))
+        self._index.put(index_key(raw_key, start, end), b"")
+        if start > self._latest_start:
+            self._latest_start = start
+
+    def delete(self, key: Any, start: int, end: int) -> None:
+        """Remove ``key``'s window ``[start, end)``."""
+        raw_key = serialize_key(self._keys, key, self.name)
+        self._windows.put(primary_key(raw_key, start, end), None)
+        self._index.put(index_key(raw_key, start, end), None)
+
+    def fetch(self, key: Any, start_from: int, start_to: int) -> Iterator[tuple[int, int, Any]]:
+        """``(start, end, value)`` of ``key``'s windows with ``start_from <= start <=
+        start_to``, by start (then end)."""
+        prefix = key_prefix(serialize_key(self._keys, key, self.name))
+        low = prefix + encode_time(start_from)
+        high = prefix + encode_time(start_to + 1) if start_to < TIME_MAX else prefix_upper_bound(prefix)
+        values = self._values.deserialize
+        for data, value in self._windows.scan(low, high):
+            _, start, end = decode_primary_key(data)
+            yield start, end, values(value)
+
+    def windows_ending_by(self, end_to: int) -> Iterator[tuple[Any, int, int, Any]]:
+        """``(key, start, end, value)`` of every window with ``end <= end_to``, by end.
+        Deleting the windows while iterating is safe."""
+        high = encode_time(end_to + 1) if end_to < TIME_MAX else None
+        keys, values = self._keys.deserialize, self._values.deserialize
+        for entry, _ in self._index.scan(None, high):
+            raw_key, start, end = decode_index_key(entry)
+            value = self._windows.get(primary_key(raw_key, start, end))
+            if value is not None:
+                yield keys(raw_key), start, end, values(value)
+
+    def expire(self, before_end: int) -> int:
+        """Delete every window with ``end < before_end``; returns how many."""
+        if before_end <= TIME_MIN:
+            return 0
+        expired = [
+            (raw_key, start, end)
+            for entry, _ in self._index.scan(None, encode_time(before_end))
+            for raw_key, start, end in (decode_index_key(entry),)
+        ]
+        for raw_key, start, end in expired:
+            self._windows.put(primary_key(raw_key, start, end), None)
+            self._index.put(index_key(raw_key, start, end), None)
+        return len(expired)
+
+    def prepare_checkpoint(self) -> None:
+        """Apply retention before the checkpoint seals this store's writes."""
+        if self.retention_ms is not None and self._latest_start > TIME_MIN:
+            self.expire(self._latest_start - self.retention_ms)
+
+    def restore_changes(self, records: list[Record]) -> Changes:
+        """Replay changelog records into both the windows and their index."""
+        windows: dict[bytes, bytes | None] = {}
+        index: dict[bytes, bytes | None] = {}
+        for record in records:
+            if record.key is None:
+                continue
+            windows[record.key] = record.value
+            index[index_key_of_primary(record.key)] = None if record.value is None else b""
+            if record.value is not None:
+                start = decode_primary_key(record.key)[1]
+                if start > self._latest_start:
+                    self._latest_start = start
+        return {DATA: windows, BY_END: index}
