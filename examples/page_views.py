@@ -1,0 +1,36 @@
+"""Page views per page in 10-second windows, counted once each window closes.
+
+Reads JSON clicks ``{"user", "page", "amount", "ts"}`` (event time: ``ts``, ms)
+from ``clicks`` and writes, keyed by page, one record per page and window to
+``page-views``::
+
+    {"page": "/p/42", "window_start": 1700000000000, "window_end": 1700000010000, "count": 17}
+
+Windows are tumbling, 10 s, with 2 s of grace for out-of-order clicks. Clicks
+that arrive after their window closed go to ``page-views-late`` unchanged.
+
+    streamkit run examples/page_views.py --until-idle 5
+"""
+
+from datetime import timedelta
+
+from operators import agg, windows
+from streamkit import App
+
+app = App("page-views")
+clicks = app.topic("clicks", value="json", partitions=4)
+views = app.topic("page-views", value="json")
+late_clicks = app.topic("page-views-late", value="json")
+
+counts = (
+    app.stream(clicks, timestamp=lambda click: click["ts"])
+    .group_by(lambda click: click["page"], name="by-page")  # repartition by page
+    .window(windows.tumbling(timedelta(seconds=10), grace=timedelta(seconds=2)))
+    .aggregate(agg.count(), name="views-per-page")
+)
+(
+    counts.final()  # one result per page and window, when stream time passes end + grace
+    .map(lambda w: {"page": w.key, "window_start": w.start, "window_end": w.end, "count": w.value})
+    .to(views)
+)
+counts.late().to(late_clicks)

@@ -1,0 +1,220 @@
+"""The windowed aggregate processor: folds a keyed stream into windows held in a
+:class:`~streamkit.processor.WindowStore` and emits :class:`WindowResult` s.
+
+:class:`WindowedAggregate` owns what every window kind shares: stream time,
+routing records that are too late for every window to the ``"late"`` output,
+emitting on every update or once at close ("final"), and closing windows.
+Subclasses only decide which windows a record updates
+(:class:`FixedWindowAggregate` here; sessions and sliding windows live in
+``session_aggregate`` and ``sliding_aggregate``).
+
+Closing is cheap per record: the processor remembers the distinct ends of the
+windows it has opened in a heap and scans the store only when stream time
+passes the earliest of them (for 10 s tumbling windows: once per 10 s of
+stream time, not once per record).
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from operators.results import WindowResult
+from operators.windows.assign import fixed_windows
+from streamkit.processor import (
+    Aggregator,
+    Message,
+    ProcessorContext,
+    Punctuation,
+    WindowStore,
+)
+
+LATE = "late"
+"""The output that receives records too late for every window they belong to."""
+
+LATE_RECORDS_METRIC = "late_records_dropped"
+
+
+class WindowedAggregate:
+    """Base of the windowed aggregate processors.
+
+    A window ``[start, end)`` closes when ``end + close_delay_ms <= stream
+    time``; ``close_delay_ms`` is the grace period (plus the gap for sessions).
+    With ``emit_final`` each window is forwarded once when it closes and then
+    deleted from the store, in the same checkpoint as the output.
+    """
+
+    def __init__(
+        self,
+        aggregator: Aggregator,
+        *,
+        store_name: str,
+        emit_final: bool,
+        close_delay_ms: int,
+        punctuate_every_ms: int,
+        idle_timeout_ms: int | None = None,
+    ) -> None:
+        self._aggregator = aggregator
+        self._store_name = store_name
+        self._emit_final = emit_final
+        self._close_delay_ms = close_delay_ms
+        self._punctuate_every_ms = punctuate_every_ms
+        self._idle_timeout_ms = idle_timeout_ms
+        self._stream_time = -1
+        self._open_ends: list[int] = []  # heap of distinct ends of open windows
+        self._known_ends: set[int] = set()
+        self._ends_unknown = True  # after (re)start, restored windows' ends are unknown
+        self._saw_input = False
+        self._last_input_wall_ms: int | None = None
+
+    # -- the Processor protocol ------------------------------------------------
+
+    def init(self, context: ProcessorContext) -> None:
+        self._context = context
+        self._store: WindowStore = context.get_store(self._store_name)
+        if self._emit_final:
+            # Stream time may also advance through records this processor never
+            # sees (other branches of the task); the punctuation catches that.
+            context.schedule(self._punctuate_every_ms, Punctuation.STREAM_TIME, self._on_time)
+            if self._idle_timeout_ms is not None:
+                context.schedule(
+                    max(1, self._idle_timeout_ms // 2), Punctuation.WALL_CLOCK, self._on_wall_clock
+                )
+
+    def process(self, message: Message) -> None:
+        stream_time = self._stream_time
+        stream_time = max(stream_time, message.timestamp)
+        context_time = self._context.stream_time
+        stream_time = max(stream_time, context_time)
+        self._stream_time = stream_time
+        self._saw_input = True
+        if not self._aggregate(message, stream_time):
+            self._context.count(LATE_RECORDS_METRIC)
+            self._context.forward(message.key, message.value, to=LATE)
+        if self._emit_final and (
+            self._ends_unknown
+            or (self._open_ends and self._open_ends[0] + self._close_delay_ms <= stream_time)
+        ):
+            self._close_windows(stream_time)
+
+    def close(self) -> None:
+        pass
+
+    # -- for subclasses ----------------------------------------------------------
+
+    def _aggregate(self, message: Message, stream_time: int) -> bool:
+        """Fold ``message`` into its open windows; ``False`` when every window
+        it belongs to is closed (the record is late)."""
+        raise NotImplementedError
+
+    def _is_open(self, end: int, stream_time: int) -> bool:
+        return end + self._close_delay_ms > stream_time
+
+    def _updated(self, key: Any, start: int, end: int, accumulator: Any, *, new: bool) -> None:
+        """Record that window ``[start, end)`` now holds ``accumulator`` (already
+        in the store): emit it in update mode, remember its end in final mode."""
+        if not self._emit_final:
+            self._emit(key, start, end, accumulator)
+        elif new and end not in self._known_ends:
+            self._known_ends.add(end)
+            heapq.heappush(self._open_ends, end)
+
+    def _emit(self, key: Any, start: int, end: int, accumulator: Any) -> None:
+        result = WindowResult(key, start, end, self._aggregator.result(accumulator))
+        self._context.forward(key, result, end - 1)
+
+    def _after_close(self, stream_time: int) -> None:
+        """Hook run after windows closed at ``stream_time`` were emitted."""
+
+    # -- closing (final mode) -----------------------------------------------------
+
+    def _on_time(self, time_ms: int) -> None:
+        self._stream_time = max(self._stream_time, time_ms)
+        self._close_windows(self._stream_time)
+
+    def _close_windows(self, stream_time: int) -> None:
+        if self._ends_unknown:
+            self._learn_restored_ends()
+        limit = stream_time - self._close_delay_ms
+        if not self._open_ends or self._open_ends[0] > limit:
+            return
+        while self._open_ends and self._open_ends[0] <= limit:
+            self._known_ends.discard(heapq.heappop(self._open_ends))
+        # Materialize first: emitting deletes from the store being iterated.
+        for key, start, end, accumulator in list(self._store.windows_ending_by(limit)):
+            self._store.delete(key, start, end)
+            self._emit(key, start, end, accumulator)
+        self._after_close(stream_time)
+
+    def _learn_restored_ends(self) -> None:
+        """Windows restored from the changelog were opened by an earlier
+        incarnation: read their ends once so they close on time."""
+        self._ends_unknown = False
+        for _key, _start, end, _accumulator in self._store.windows_ending_by(2**62):
+            if end not in self._known_ends:
+                self._known_ends.add(end)
+                heapq.heappush(self._open_ends, end)
+
+    def _on_wall_clock(self, now_ms: int) -> None:
+        """Opt-in idle timeout: after ``idle_timeout_ms`` of wall-clock time
+        without input, close every open window as if stream time had passed it."""
+        assert self._idle_timeout_ms is not None
+        if self._saw_input or self._last_input_wall_ms is None:
+            self._saw_input = False
+            self._last_input_wall_ms = now_ms
+            return
+        if now_ms - self._last_input_wall_ms < self._idle_timeout_ms:
+            return
+        if self._ends_unknown:
+            self._learn_restored_ends()
+        if self._open_ends:
+            # Advance stream time past every open window, so that records
+            # arriving later for those windows count as late: never emit twice.
+            flush_time = max(self._open_ends) + self._close_delay_ms
+            self._on_time(flush_time)
+
+
+class FixedWindowAggregate(WindowedAggregate):
+    """Tumbling (``step == size``) and hopping (``step < size``) windows."""
+
+    def __init__(
+        self,
+        aggregator: Aggregator,
+        *,
+        size_ms: int,
+        step_ms: int,
+        grace_ms: int,
+        store_name: str,
+        emit_final: bool,
+        idle_timeout_ms: int | None = None,
+    ) -> None:
+        super().__init__(
+            aggregator,
+            store_name=store_name,
+            emit_final=emit_final,
+            close_delay_ms=grace_ms,
+            punctuate_every_ms=step_ms,
+            idle_timeout_ms=idle_timeout_ms,
+        )
+        self._size_ms = size_ms
+        self._step_ms = step_ms
+
+    def _aggregate(self, message: Message, stream_time: int) -> bool:
+        key = message.key
+        store = self._store
+        aggregator = self._aggregator
+        accepted = False
+        for start, end in fixed_windows(
+            message.timestamp, size_ms=self._size_ms, step_ms=self._step_ms
+        ):
+            if end + self._close_delay_ms <= stream_time:
+                continue  # closed: too late for this window
+            accumulator = store.get(key, start, end)
+            new = accumulator is None
+            if new:
+                accumulator = aggregator.initialize()
+            accumulator = aggregator.add(accumulator, message.value)
+            store.put(key, start, end, accumulator)
+            self._updated(key, start, end, accumulator, new=new)
+            accepted = True
+        return accepted

@@ -1,0 +1,48 @@
+"""Pure window arithmetic: which windows hold a timestamp, and when they close.
+
+All windows are half-open ``[start, end)`` in ms since the epoch.
+
+>>> fixed_windows(12_345, size_ms=10_000, step_ms=10_000)
+[(10000, 20000)]
+>>> fixed_windows(12_345, size_ms=10_000, step_ms=5_000)
+[(10000, 20000), (5000, 15000)]
+>>> is_closed(20_000, grace_ms=2_000, stream_time=22_000)
+True
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from operators.errors import InvalidWindowSpec
+
+Duration = timedelta | int
+
+
+def to_ms(duration: Duration, name: str) -> int:
+    """``duration`` (a timedelta or int ms) in whole milliseconds."""
+    if isinstance(duration, bool) or not isinstance(duration, timedelta | int):
+        raise InvalidWindowSpec(
+            f"{name} must be a timedelta or an int of milliseconds, got {duration!r}"
+        )
+    if isinstance(duration, timedelta):
+        return round(duration.total_seconds() * 1000)
+    return duration
+
+
+def fixed_windows(timestamp: int, *, size_ms: int, step_ms: int) -> list[tuple[int, int]]:
+    """The epoch-aligned windows of ``size_ms`` every ``step_ms`` that contain
+    ``timestamp``, latest first (one window when ``step_ms == size_ms``)."""
+    start = timestamp - timestamp % step_ms
+    lowest = timestamp - size_ms  # starts must be > this to contain timestamp
+    windows = []
+    while start > lowest:
+        windows.append((start, start + size_ms))
+        start -= step_ms
+    return windows
+
+
+def is_closed(end: int, *, grace_ms: int, stream_time: int) -> bool:
+    """Whether a window ending at ``end`` (exclusive) no longer accepts records:
+    ``end + grace <= stream_time``."""
+    return end + grace_ms <= stream_time

@@ -1,0 +1,59 @@
+"""Pure sliding-window logic (record-driven, as Kafka Streams' SlidingWindows).
+
+With a time difference ``d``, two records share a window when their timestamps
+differ by at most ``d`` (inclusive). Windows are ``[start, start + d + 1)``
+(i.e. ``[start, start + d]`` inclusive). The windows of a key are exactly:
+
+- for each record at ``t``: its *left* window ``[t - d, t + 1)`` (ending at it);
+- for each record at ``t`` with another record in ``(t, t + d + 1]``: its
+  *right* window ``[t + 1, t + d + 2)`` (starting just after it);
+
+so every distinct set of records within ``d`` of each other has one window,
+and a window never exists without records. Kafka Streams does the same, except
+that near the epoch (``t < d``) it uses ``[0, d]`` instead of ``[t - d, t]``;
+we keep ``[t - d, t]`` (a start before the epoch) so the rule has no exception.
+
+>>> window_of_start(3_000, difference_ms=5_000)  # the left window of a record at 8000
+(3000, 8001)
+>>> new_window_starts(9_200, [8_000], difference_ms=5_000)
+[4200, 8001]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def window_of_start(start: int, *, difference_ms: int) -> tuple[int, int]:
+    """The sliding window that begins at ``start``."""
+    return start, start + difference_ms + 1
+
+
+def new_window_starts(
+    timestamp: int, nearby_record_times: Iterable[int], *, difference_ms: int
+) -> list[int]:
+    """Starts of the windows that may appear when a record at ``timestamp``
+    arrives, given the key's other record times within ``d + 1`` of it.
+
+    At most three: the record's left window, its right window (if a later
+    record is within ``d + 1``), and the right window of the latest earlier
+    record within ``d + 1`` (the only earlier record whose right window could
+    have been missing: every other one has a later record in range). Windows
+    that already exist are the caller's to skip.
+    """
+    d = difference_ms
+    starts = [timestamp - d]
+    latest_before = None
+    has_later = False
+    for time in nearby_record_times:
+        if timestamp < time <= timestamp + d + 1:
+            has_later = True
+        elif timestamp - d - 1 <= time < timestamp and (
+            latest_before is None or time > latest_before
+        ):
+            latest_before = time
+    if latest_before is not None:
+        starts.append(latest_before + 1)
+    if has_later:
+        starts.append(timestamp + 1)
+    return starts

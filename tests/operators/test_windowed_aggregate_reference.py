@@ -1,0 +1,143 @@
+"""Every window kind and emit mode equals the brute-force reference on random,
+out-of-order, multi-key streams: on the dict store and on streamkit's real
+in-memory window store (with checkpoints, retention expiry and restarts)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import window_reference as reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from window_harness import Harness
+
+from operators import agg, windows
+from streamkit.processor import WindowedAggregation
+
+KEYS = ["a", "b", "c"]
+
+streams = st.lists(
+    st.tuples(st.sampled_from(KEYS), st.integers(min_value=0, max_value=150)),
+    max_size=40,
+).map(lambda rows: [(key, record_id, t) for record_id, (key, t) in enumerate(rows)])
+grace = st.integers(min_value=0, max_value=20)
+restart_points = st.sets(st.integers(min_value=0, max_value=40), max_size=3)
+store_kinds = st.sampled_from(["dict", "memory"])
+
+
+@st.composite
+def fixed_specs(draw: st.DrawFn) -> tuple[int, int, int]:
+    size = draw(st.integers(min_value=1, max_value=40))
+    step = draw(st.one_of(st.just(size), st.integers(min_value=1, max_value=size)))
+    return size, step, draw(grace)
+
+
+def run(
+    spec: WindowedAggregation,
+    records: list[tuple[Any, int, int]],
+    *,
+    emit_final: bool,
+    restarts: set[int] = frozenset(),  # type: ignore[assignment]
+    store: str = "dict",
+) -> Harness:
+    plan = spec.aggregate_plan(agg.collect(), store_name="windows", emit_final=emit_final)
+    harness = Harness(plan, store=store)
+    for index, (key, record_id, timestamp) in enumerate(records):
+        if index in restarts:
+            harness.restart()
+        harness.send(key, record_id, timestamp)
+        if index % 5 == 4:
+            harness.checkpoint()  # the real store expires windows past retention here
+    return harness
+
+
+def emitted(harness: Harness) -> Counter[tuple[Any, int, int, tuple[int, ...]]]:
+    return Counter((k, s, e, tuple(sorted(v))) for k, s, e, v in harness.result_tuples())
+
+
+def check(harness: Harness, expected: reference.Outcome, *, emit_final: bool) -> None:
+    want = expected.final if emit_final else expected.updates
+    assert emitted(harness) == Counter(want)
+    assert [f.value for f in harness.late] == expected.late
+    assert harness.context.metrics["late_records_dropped"] == len(expected.late)
+    for forwarded in harness.results:
+        assert forwarded.key == forwarded.value.key
+        assert forwarded.timestamp == forwarded.value.end - 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(fixed_specs(), streams, st.booleans(), restart_points, store_kinds)
+def test_tumbling_and_hopping_match_reference(
+    spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int], store: str
+) -> None:
+    size, step, grace_ms = spec
+    harness = run(
+        windows.hopping(size, step, grace_ms),
+        records,
+        emit_final=emit_final,
+        restarts=restarts,
+        store=store,
+    )
+    check(harness, reference.fixed(records, size, step, grace_ms), emit_final=emit_final)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=30),
+    grace,
+    streams,
+    st.booleans(),
+    restart_points,
+    store_kinds,
+)
+def test_sessions_match_reference(
+    gap: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int], store: str
+) -> None:
+    harness = run(
+        windows.session(gap, grace_ms),
+        records,
+        emit_final=emit_final,
+        restarts=restarts,
+        store=store,
+    )
+    check(harness, reference.session(records, gap, grace_ms), emit_final=emit_final)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=30),
+    grace,
+    streams,
+    st.booleans(),
+    restart_points,
+    store_kinds,
+)
+def test_sliding_windows_match_reference(
+    difference: int,
+    grace_ms: int,
+    records: list[Any],
+    emit_final: bool,
+    restarts: set[int],
+    store: str,
+) -> None:
+    harness = run(
+        windows.sliding(difference, grace_ms),
+        records,
+        emit_final=emit_final,
+        restarts=restarts,
+        store=store,
+    )
+    check(harness, reference.sliding(records, difference, grace_ms), emit_final=emit_final)
+
+
+@settings(max_examples=50, deadline=None)
+@given(fixed_specs(), streams)
+def test_final_windows_are_deleted_once_emitted(
+    spec: tuple[int, int, int], records: list[Any]
+) -> None:
+    size, step, grace_ms = spec
+    harness = run(windows.hopping(size, step, grace_ms), records, emit_final=True, store="memory")
+    stream_time = harness.context.stream_time_ms
+    remaining = harness.window_keys("windows")
+    assert all(end + grace_ms > stream_time for _key, _start, end in remaining)

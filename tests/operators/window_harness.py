@@ -1,0 +1,233 @@
+"""A tiny in-memory harness for operator tests: a dict-backed WindowStore, a
+ProcessorContext that records what is forwarded, and a driver that runs an
+OperatorPlan over messages in arrival order.
+
+Not a mock of anything external: it implements streamkit's processor protocols
+the simplest correct way, so operator logic is tested without a runtime.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamkit.processor import (
+    Message,
+    OperatorPlan,
+    Punctuation,
+    SourceInfo,
+    StoreKind,
+    StoreSpec,
+    TaskId,
+    WindowStore,
+)
+
+
+class DictWindowStore:
+    """WindowStore over a dict; values deep-copied on the way in and out, as a
+    serializing store would."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.windows: dict[tuple[Any, int, int], Any] = {}
+
+    def get(self, key: Any, start: int, end: int) -> Any | None:
+        return copy.deepcopy(self.windows.get((key, start, end)))
+
+    def put(self, key: Any, start: int, end: int, value: Any) -> None:
+        self.windows[(key, start, end)] = copy.deepcopy(value)
+
+    def delete(self, key: Any, start: int, end: int) -> None:
+        self.windows.pop((key, start, end), None)
+
+    def fetch(self, key: Any, start_from: int, start_to: int) -> Iterator[tuple[int, int, Any]]:
+        found = sorted(
+            (s, e, copy.deepcopy(v))
+            for (k, s, e), v in self.windows.items()
+            if k == key and start_from <= s <= start_to
+        )
+        return iter(found)
+
+    def windows_ending_by(self, end_to: int) -> Iterator[tuple[Any, int, int, Any]]:
+        found = [
+            (k, s, e, copy.deepcopy(v)) for (k, s, e), v in self.windows.items() if e <= end_to
+        ]
+        found.sort(key=lambda w: (w[2], repr(w[0]), w[1]))
+        return iter(found)
+
+
+assert isinstance(DictWindowStore("x"), WindowStore)
+
+
+@dataclass
+class Forwarded:
+    key: Any
+    value: Any
+    timestamp: int | None
+    to: str | None
+
+
+@dataclass
+class _Schedule:
+    interval_ms: int
+    kind: Punctuation
+    callback: Callable[[int], None]
+    next_ms: int | None = None
+
+    def cancel(self) -> None:
+        self.interval_ms = -1
+
+
+@dataclass
+class FakeContext:
+    stores: dict[str, Any]
+    stream_time_ms: int = -1
+    forwarded: list[Forwarded] = field(default_factory=list)
+    metrics: Counter[str] = field(default_factory=Counter)
+    schedules: list[_Schedule] = field(default_factory=list)
+    current: Message | None = None
+
+    @property
+    def app_name(self) -> str:
+        return "test-app"
+
+    @property
+    def task_id(self) -> TaskId:
+        return TaskId(0, 0)
+
+    @property
+    def stream_time(self) -> int:
+        return self.stream_time_ms
+
+    @property
+    def source(self) -> SourceInfo:
+        return SourceInfo("input", 0, None)
+
+    def forward(self, key, value, timestamp=None, headers=None, *, to=None) -> None:  # type: ignore[no-untyped-def]
+        if timestamp is None and self.current is not None:
+            timestamp = self.current.timestamp
+        self.forwarded.append(Forwarded(key, value, timestamp, to))
+
+    def get_store(self, name: str) -> Any:
+        return self.stores[name]
+
+    def schedule(
+        self, interval_ms: int, kind: Punctuation, callback: Callable[[int], None]
+    ) -> _Schedule:
+        schedule = _Schedule(interval_ms, kind, callback)
+        self.schedules.append(schedule)
+        return schedule
+
+    def on_checkpoint(self, callback: Callable[[], None]) -> None:
+        pass
+
+    def count(self, metric: str, amount: int = 1) -> None:
+        self.metrics[metric] += amount
+
+    def fire_wall_clock(self, now_ms: int) -> None:
+        for schedule in self.schedules:
+            if schedule.kind is Punctuation.WALL_CLOCK and schedule.interval_ms > 0:
+                schedule.callback(now_ms)
+
+    def fire_stream_time(self) -> None:
+        for schedule in self.schedules:
+            if schedule.kind is not Punctuation.STREAM_TIME or schedule.interval_ms <= 0:
+                continue
+            if schedule.next_ms is None:
+                schedule.next_ms = self.stream_time_ms + schedule.interval_ms
+            while self.stream_time_ms >= schedule.next_ms:
+                schedule.callback(self.stream_time_ms)
+                schedule.next_ms += schedule.interval_ms
+
+
+def make_store(spec: StoreSpec, kind: str, state_dir: Path | None) -> Any:
+    """``dict``: :class:`DictWindowStore`; ``memory``/``rocksdb``: streamkit's
+    real window store on that backend (unlogged)."""
+    if kind == "dict":
+        return DictWindowStore(spec.name)
+    from streamkit.state import open_store
+
+    persistent = kind == "rocksdb"
+    assert not persistent or state_dir is not None, "rocksdb stores need a state_dir"
+    real = dataclasses.replace(spec, persistent=persistent, logged=False)
+    return open_store(real, state_dir or Path("/nonexistent"), TaskId(0, 0))
+
+
+class Harness:
+    """Runs an OperatorPlan's processor over messages; keeps its stores, so a
+    second processor can be started on the same state (a restart)."""
+
+    def __init__(
+        self,
+        plan: OperatorPlan,
+        *,
+        store: str = "dict",
+        state_dir: Path | None = None,
+        stream_time_punctuation: bool = True,
+    ) -> None:
+        for spec in plan.stores:
+            assert spec.kind is StoreKind.WINDOW
+        self.plan = plan
+        self.stores = {spec.name: make_store(spec, store, state_dir) for spec in plan.stores}
+        self.punctuate = stream_time_punctuation
+        self.restart()
+
+    def checkpoint(self) -> None:
+        """Commit the real stores' writes to their backends (expiring old windows),
+        as the runtime's checkpoint does."""
+        for store in self.stores.values():
+            if isinstance(store, DictWindowStore):
+                continue
+            store.seal()
+            store.backend.apply(store.sealed_changes(), None)
+            store.committed()
+
+    def close(self) -> None:
+        for store in self.stores.values():
+            if not isinstance(store, DictWindowStore):
+                store.backend.close()
+
+    def window_keys(self, name: str) -> list[tuple[Any, int, int]]:
+        """``(key, start, end)`` of every window in store ``name``."""
+        return [(k, s, e) for k, s, e, _v in self.stores[name].windows_ending_by(2**62)]
+
+    def restart(self) -> None:
+        """A fresh processor and context on the same stores (state restored)."""
+        self.checkpoint()
+        previous = getattr(self, "context", None)
+        self.context = FakeContext(self.stores)
+        if previous is not None:
+            self.context.stream_time_ms = previous.stream_time_ms
+            self.context.forwarded = previous.forwarded
+            self.context.metrics = previous.metrics
+        self.processor = self.plan.supplier()
+        self.processor.init(self.context)
+
+    def send(self, key: Any, value: Any, timestamp: int) -> None:
+        message = Message(key, value, timestamp)
+        self.context.current = message
+        self.context.stream_time_ms = max(self.context.stream_time_ms, timestamp)
+        self.processor.process(message)
+        if self.punctuate:
+            self.context.fire_stream_time()
+        self.context.current = None
+
+    def send_all(self, records: Iterable[tuple[Any, Any, int]]) -> None:
+        for key, value, timestamp in records:
+            self.send(key, value, timestamp)
+
+    @property
+    def results(self) -> list[Forwarded]:
+        return [f for f in self.context.forwarded if f.to is None]
+
+    @property
+    def late(self) -> list[Forwarded]:
+        return [f for f in self.context.forwarded if f.to == "late"]
+
+    def result_tuples(self) -> list[tuple[Any, int, int, Any]]:
+        return [(f.value.key, f.value.start, f.value.end, f.value.value) for f in self.results]
