@@ -1,0 +1,137 @@
+"""Stateful DSL steps over a key-value store: running aggregations, materialized
+tables and stream–table lookups. Written on the processor API like any operator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from streamkit.processor import Aggregator, KeyValueStore, Message, ProcessorContext
+
+NULL_KEY_DROPPED = "null_key_dropped"
+
+
+class Count:
+    """Counts values: the aggregator behind ``grouped.count()``.
+
+    >>> c = Count(); c.result(c.add(c.add(c.initialize(), "a"), "b"))
+    2
+    """
+
+    def initialize(self) -> int:
+        return 0
+
+    def add(self, accumulator: int, value: Any) -> int:
+        return accumulator + 1
+
+    def result(self, accumulator: int) -> int:
+        return accumulator
+
+    def merge(self, left: int, right: int) -> int:
+        return left + right
+
+
+class Reduce:
+    """Folds values with ``fn(accumulated, value)``: the aggregator behind
+    ``grouped.reduce(fn)``. The first value is the first accumulator.
+
+    >>> r = Reduce(max); r.result(r.add(r.add(r.initialize(), 3), 1))
+    3
+    """
+
+    def __init__(self, fn: Callable[[Any, Any], Any]) -> None:
+        self.fn = fn
+
+    def initialize(self) -> Any:
+        return None
+
+    def add(self, accumulator: Any, value: Any) -> Any:
+        return value if accumulator is None else self.fn(accumulator, value)
+
+    def result(self, accumulator: Any) -> Any:
+        return accumulator
+
+    def merge(self, left: Any, right: Any) -> Any:
+        if left is None:
+            return right
+        return left if right is None else self.fn(left, right)
+
+
+class AggregateByKey:
+    """Keeps one accumulator per key in a key-value store and forwards
+    ``(key, result)`` on every update: a table's change stream."""
+
+    def __init__(self, aggregator: Aggregator, store_name: str) -> None:
+        self.aggregator = aggregator
+        self.store_name = store_name
+
+    def init(self, context: ProcessorContext) -> None:
+        self.context = context
+        self.store: KeyValueStore = context.get_store(self.store_name)
+
+    def process(self, message: Message) -> None:
+        key = message.key
+        if key is None:  # an aggregate needs a key: counted, never silently dropped
+            self.context.count(NULL_KEY_DROPPED)
+            return
+        agg = self.aggregator
+        accumulator = self.store.get(key)
+        if accumulator is None:
+            accumulator = agg.initialize()
+        accumulator = agg.add(accumulator, message.value)
+        self.store.put(key, accumulator)
+        self.context.forward(key, agg.result(accumulator), message.timestamp, message.headers)
+
+    def close(self) -> None:
+        pass
+
+
+class Materialize:
+    """Stores the latest value per key (a tombstone deletes) and forwards it."""
+
+    def __init__(self, store_name: str) -> None:
+        self.store_name = store_name
+
+    def init(self, context: ProcessorContext) -> None:
+        self.context = context
+        self.store: KeyValueStore = context.get_store(self.store_name)
+
+    def process(self, message: Message) -> None:
+        if message.key is None:
+            self.context.count(NULL_KEY_DROPPED)
+            return
+        if message.value is None:
+            self.store.delete(message.key)
+        else:
+            self.store.put(message.key, message.value)
+        self.context.forward(message.key, message.value, message.timestamp, message.headers)
+
+    def close(self) -> None:
+        pass
+
+
+class JoinTable:
+    """Looks each message's key up in a table's store and forwards
+    ``joiner(message, table_value)``. Inner: messages without a match are dropped
+    (counted as ``join_misses``); left: joined with ``None``."""
+
+    def __init__(self, store_name: str, joiner: Callable[[Message, Any], Any],
+                 left: bool) -> None:
+        self.store_name = store_name
+        self.joiner = joiner
+        self.left = left
+
+    def init(self, context: ProcessorContext) -> None:
+        self.context = context
+        self.store: KeyValueStore = context.get_store(self.store_name)
+
+    def process(self, message: Message) -> None:
+        other = None if message.key is None else self.store.get(message.key)
+        if other is None and not self.left:
+            self.context.count("join_misses")
+            return
+        self.context.forward(message.key, self.joiner(message, other), message.timestamp,
+                             message.headers)
+
+    def close(self) -> None:
+        pass

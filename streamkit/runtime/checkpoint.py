@@ -1,0 +1,85 @@
+"""Checkpoints: make a worker's progress durable, atomically under exactly-once.
+
+At-least-once::
+
+    changelogs ← dirty state        (each task)
+    producer.flush()                outputs, repartition and changelog records acked
+    consumer.commit(offsets)        only now: never past unacknowledged outputs
+    state.commit()                  (each task) write the batch to the local store
+
+Exactly-once (one transaction per worker and commit interval)::
+
+    changelogs ← dirty state        inside the open transaction
+    send_offsets_to_transaction(offsets, consumer.group_metadata())
+    commit_transaction()            outputs + state + offsets, all or nothing
+    state.commit()
+
+If the commit fails (:class:`TransactionAborted`, :class:`DeliveryFailed`) the
+caller rewinds: state is aborted and the partitions re-read from the committed offsets.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from streamkit.log.broker import Consumer, Producer
+from streamkit.log.records import TopicPartition
+from streamkit.runtime.task import StreamTask
+
+log = logging.getLogger("streamkit.checkpoint")
+
+
+class Checkpointer:
+    """Runs the checkpoint sequence for the tasks of one worker."""
+
+    def __init__(self, producer: Producer, consumer: Consumer, *, exactly_once: bool) -> None:
+        self.producer = producer
+        self.consumer = consumer
+        self.exactly_once = exactly_once
+        self.in_transaction = False
+        self._committed: dict[TopicPartition, int] = {}
+
+    def begin(self) -> None:
+        """Open the worker's transaction if none is open (exactly-once only)."""
+        if self.exactly_once and not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+
+    def checkpoint(self, tasks: list[StreamTask], offsets: dict[TopicPartition, int]) -> bool:
+        """Commit state, outputs and ``offsets``; returns whether anything was committed."""
+        changed = {tp: o for tp, o in offsets.items() if self._committed.get(tp) != o}
+        if not changed and not self.in_transaction and not any(
+                t.checkpoint_callbacks for t in tasks):
+            return False
+        self.begin()
+        for task in tasks:
+            task.before_checkpoint()
+            task.state.write_changelog(self.producer)
+        if self.exactly_once:
+            if changed:
+                self.producer.send_offsets_to_transaction(changed,
+                                                          self.consumer.group_metadata())
+            self.producer.commit_transaction()
+            self.in_transaction = False
+        else:
+            self.producer.flush()
+            if changed:
+                self.consumer.commit(changed)
+        self._committed.update(changed)
+        for task in tasks:
+            task.state.commit()
+        return bool(changed)
+
+    def abort(self) -> None:
+        """Abort the open transaction, if any (its records are never visible)."""
+        if self.in_transaction:
+            self.in_transaction = False
+            try:
+                self.producer.abort_transaction()
+            except Exception as error:  # noqa: BLE001 - already aborted by the broker, or fenced
+                log.warning("abort_transaction failed: %s", error)
+
+    def forget(self, partitions: list[TopicPartition]) -> None:
+        """Stop tracking revoked partitions."""
+        for tp in partitions:
+            self._committed.pop(tp, None)

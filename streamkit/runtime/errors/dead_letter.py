@@ -1,0 +1,50 @@
+"""Dead letters: a failed record's original bytes, sent to ``<app>-dlq`` (or the
+configured topic) with headers that say where it came from and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamkit.log.records import Headers, Record
+
+HEADER_PREFIX = "streamkit.error."
+
+SendFn = Callable[[str, bytes | None, bytes | None, int, Headers], None]
+"""``send(topic, key, value, timestamp, headers)``."""
+
+
+def dead_letter_topic(app_name: str, configured: str | None = None) -> str:
+    """The dead-letter topic of an app: the configured name, else ``<app>-dlq``."""
+    return configured or f"{app_name}-dlq"
+
+
+def dead_letter_headers(record: Record, error: BaseException) -> Headers:
+    """The record's own headers plus ``streamkit.error.topic/partition/offset/type/
+    message``.
+
+    >>> r = Record("clicks", 2, 41, 0, b"k", b"{oops")
+    >>> dict(dead_letter_headers(r, ValueError("bad")))["streamkit.error.offset"]
+    b'41'
+    """
+    message = str(error)[:1000]
+    return tuple(record.headers) + (
+        (HEADER_PREFIX + "topic", record.topic.encode()),
+        (HEADER_PREFIX + "partition", str(record.partition).encode()),
+        (HEADER_PREFIX + "offset", str(record.offset).encode()),
+        (HEADER_PREFIX + "type", type(error).__name__.encode()),
+        (HEADER_PREFIX + "message", message.encode("utf-8", "replace")),
+    )
+
+
+class DeadLetterWriter:
+    """Sends failed records through the task's record sender (so that, under
+    exactly-once, a dead letter commits atomically with the input offset)."""
+
+    __slots__ = ("_send",)
+
+    def __init__(self, send: SendFn) -> None:
+        self._send = send
+
+    def write(self, topic: str, record: Record, error: BaseException) -> None:
+        self._send(topic, record.key, record.value, record.timestamp,
+                   dead_letter_headers(record, error))

@@ -1,0 +1,303 @@
+"""A worker: one consumer (a member of group ``<app>``), one producer, the tasks
+of the partitions assigned to it, and the loop that drives them.
+
+Loop: ``poll_batch`` → each record to its task → wall-clock punctuations → a
+checkpoint every commit interval. Rebalances create and close tasks (checkpointing
+first); broker outages are retried with backoff; a failed commit rewinds to the
+committed offsets; a fenced producer makes the worker drop its tasks and rejoin.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from streamkit.log.broker import Broker, Consumer, Producer
+from streamkit.log.errors import (
+    BrokerUnavailable,
+    CommitFailed,
+    DeliveryFailed,
+    ProducerFenced,
+    TransactionAborted,
+)
+from streamkit.log.records import Headers, TopicPartition
+from streamkit.runtime.checkpoint import Checkpointer
+from streamkit.runtime.metrics import format_counters, merge
+from streamkit.runtime.rebalance import TaskRegistry
+from streamkit.runtime.task_state import StateFactory, task_state_factory
+from streamkit.runtime.topics import prepare_topics
+
+log = logging.getLogger("streamkit.worker")
+T = TypeVar("T")
+
+
+class StopSignal(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Activity(Protocol):
+    """Where a worker reports that it is alive and working (for --until-idle)."""
+
+    def joined(self) -> None: ...
+
+    def active(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    """How a worker runs."""
+
+    worker_id: str = "0"
+    exactly_once: bool = False
+    commit_interval_ms: int = 1000
+    state_dir: Path = Path(".streamkit-state")
+    max_poll_records: int = 500
+    poll_timeout_s: float = 0.2
+    metrics_interval_s: float = 30.0
+    max_backoff_s: float = 10.0
+
+
+class Worker:
+    """Runs an app's tasks for the partitions the group assigns to this member."""
+
+    def __init__(self, app: Any, broker: Broker, options: WorkerOptions,
+                 *, state_factory: StateFactory | None = None) -> None:
+        self.app = app
+        self.broker = broker
+        self.options = options
+        self.subtopologies = app.topology.subtopologies()
+        self._state_factory = state_factory or task_state_factory(
+            app.name, options.state_dir, broker)
+        self.producer: Producer | None = None
+        self.consumer: Consumer | None = None
+        self.checkpointer: Checkpointer | None = None
+        self.registry = TaskRegistry(app.name, self.subtopologies, self._state_factory,
+                                     self._send, app.error_policy, self.retrying)
+        self._send_fn: Callable[..., None] | None = None
+        self._activity: Activity | None = None
+        self._stopping: StopSignal = threading.Event()
+        self.final_metrics: dict[str, int] = {}
+        self._closed_metrics: list[dict[str, int]] = []
+
+    # -- public ---------------------------------------------------------------------
+
+    def run(self, stop: StopSignal, activity: Activity | None = None,
+            until_idle_s: float | None = None) -> dict[str, int]:
+        """Process until ``stop`` is set (or, with ``until_idle_s``, until no record
+        arrived for that long after joining); checkpoint, leave the group and
+        return the counters."""
+        self._stopping = stop
+        local = _LocalActivity(activity)
+        self._activity = local
+        admin = self.broker.admin()
+        try:
+            self.retrying("creating topics", lambda: prepare_topics(
+                admin, self.app.topology, dead_letter_topic=self.app.dead_letter_topic))
+        finally:
+            admin.close()
+        self._start_clients()
+        interval_s = self.options.commit_interval_ms / 1000
+        next_checkpoint = time.monotonic() + interval_s
+        next_metrics = time.monotonic() + self.options.metrics_interval_s
+        try:
+            while not stop.is_set():
+                if until_idle_s is not None and local.idle_for() >= until_idle_s:
+                    log.info("worker %s: idle for %.1fs, stopping", self.options.worker_id,
+                             until_idle_s)
+                    break
+                try:
+                    self._poll_and_process()
+                    now = time.monotonic()
+                    if now >= next_checkpoint:
+                        self._checkpoint()
+                        next_checkpoint = now + interval_s
+                except (TransactionAborted, DeliveryFailed, CommitFailed) as error:
+                    log.warning("checkpoint failed (%s): rewinding to committed offsets", error)
+                    self._rewind()
+                except ProducerFenced as error:
+                    log.warning("producer fenced (%s): dropping tasks and rejoining", error)
+                    self._restart_clients()
+                if time.monotonic() >= next_metrics:
+                    self._log_metrics("running")
+                    next_metrics = time.monotonic() + self.options.metrics_interval_s
+            self.retrying("final checkpoint", self._checkpoint_or_rewind)
+        finally:
+            self._shutdown()
+        return self.final_metrics
+
+    # -- loop pieces ----------------------------------------------------------------
+
+    def _poll_and_process(self) -> None:
+        assert self.consumer is not None and self.checkpointer is not None
+        records = self.retrying("polling", lambda: self.consumer.poll_batch(  # type: ignore[union-attr]
+            self.options.max_poll_records, self.options.poll_timeout_s))
+        if records:
+            self.checkpointer.begin()
+            tasks = self.registry.by_partition
+            for record in records:
+                task = tasks.get((record.topic, record.partition))
+                if task is not None:  # None: revoked while the batch was in flight
+                    task.process(record)
+            self._activity.active()  # type: ignore[union-attr]
+        now_ms = int(time.time() * 1000)
+        for task in list(self.registry.tasks.values()):
+            if task.punctuator.wall:
+                self.checkpointer.begin()
+                task.punctuate_wall_clock(now_ms)
+
+    def _checkpoint(self) -> None:
+        assert self.checkpointer is not None
+        tasks = list(self.registry.tasks.values())
+        if self.retrying("checkpoint", lambda: self.checkpointer.checkpoint(  # type: ignore[union-attr]
+                tasks, self.registry.offsets())):
+            self._activity.active()  # type: ignore[union-attr]
+
+    def _checkpoint_or_rewind(self) -> None:
+        try:
+            self._checkpoint()
+        except (TransactionAborted, DeliveryFailed, CommitFailed) as error:
+            log.warning("final checkpoint failed (%s): uncommitted work will be redone "
+                        "on restart", error)
+            assert self.checkpointer is not None
+            self.checkpointer.abort()
+            for task in self.registry.tasks.values():
+                task.state.abort()
+
+    def _send(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,
+              headers: Headers) -> None:
+        assert self._send_fn is not None
+        self._send_fn(topic, value, key, timestamp=timestamp, headers=headers or None)
+
+    # -- rebalance ------------------------------------------------------------------
+
+    def _on_assign(self, partitions: list[TopicPartition]) -> None:
+        created = self.registry.assign(partitions)
+        if created:
+            log.info("worker %s: assigned %s", self.options.worker_id,
+                     sorted(str(t) for t in created))
+        self._activity.joined()  # type: ignore[union-attr]
+
+    def _on_revoke(self, partitions: list[TopicPartition]) -> None:
+        revoked = self.registry.tasks_of(partitions)
+        if not revoked:
+            return
+        try:
+            self._checkpoint()
+            abort = False
+        except Exception as error:  # noqa: BLE001 - the new owner redoes uncommitted work
+            log.warning("checkpoint before revocation failed: %s", error)
+            assert self.checkpointer is not None
+            self.checkpointer.abort()
+            abort = True
+        self._closed_metrics.extend(t.metrics_snapshot() for t in revoked)
+        self.registry.close(revoked, abort=abort)
+        assert self.checkpointer is not None
+        self.checkpointer.forget(partitions)
+        self._activity.active()  # type: ignore[union-attr]
+
+    # -- failure handling -----------------------------------------------------------
+
+    def _rewind(self) -> None:
+        """Drop uncommitted work: abort, recreate tasks from committed state and
+        re-read every assigned partition from its committed offset."""
+        assert self.consumer is not None and self.checkpointer is not None
+        self.checkpointer.abort()
+        assigned = self.consumer.assignment()
+        self.registry.close_all(abort=True)
+        self.registry.assign(assigned)
+        committed = self.retrying("reading committed offsets",
+                                  lambda: self.consumer.committed(assigned))  # type: ignore[union-attr]
+        admin = self.broker.admin()
+        try:
+            begins = admin.begin_offsets(assigned)
+        finally:
+            admin.close()
+        for tp in assigned:
+            offset = committed.get(tp)
+            self.consumer.seek(tp, offset if offset is not None else begins[tp])
+        self.checkpointer.forget(assigned)
+
+    def _start_clients(self) -> None:
+        opts = self.options
+        transactional_id = f"{self.app.name}-{opts.worker_id}" if opts.exactly_once else None
+        self.producer = self.broker.producer(transactional_id=transactional_id)
+        if opts.exactly_once:
+            self.retrying("initializing transactions", self.producer.init_transactions)
+        self._send_fn = self.producer.send
+        self.consumer = self.broker.consumer(group_id=self.app.name,
+                                             isolation_level="read_committed")
+        self.checkpointer = Checkpointer(self.producer, self.consumer,
+                                         exactly_once=opts.exactly_once)
+        self.consumer.subscribe(self.registry.source_topics(), on_assign=self._on_assign,
+                                on_revoke=self._on_revoke)
+
+    def _restart_clients(self) -> None:
+        self.registry.close_all(abort=True)
+        self._close_clients()
+        self._start_clients()
+
+    def _close_clients(self) -> None:
+        for client in (self.consumer, self.producer):
+            if client is not None:
+                try:
+                    client.close()
+                except Exception as error:  # noqa: BLE001 - closing goes on regardless
+                    log.warning("closing %s failed: %s", type(client).__name__, error)
+        self.consumer = self.producer = None
+
+    def _shutdown(self) -> None:
+        snapshots = [t.metrics_snapshot() for t in self.registry.tasks.values()]
+        if self.checkpointer is not None:
+            self.checkpointer.abort()  # after a successful final checkpoint: nothing open
+        self.registry.close_all(abort=True)
+        self._close_clients()  # leaves the group; the revoke callback finds no tasks
+        self.final_metrics = merge(self._closed_metrics + snapshots)
+        self._log_metrics("stopped", self.final_metrics)
+
+    def _log_metrics(self, phase: str, counters: dict[str, int] | None = None) -> None:
+        if counters is None:
+            counters = merge(self._closed_metrics +
+                             [t.metrics_snapshot() for t in self.registry.tasks.values()])
+        log.info("worker %s %s: %s", self.options.worker_id, phase, format_counters(counters))
+
+    def retrying(self, what: str, step: Callable[[], T]) -> T:
+        """Run ``step``, retrying with exponential backoff and jitter while the broker
+        is unavailable (and saying so in the log); gives up only when stopping."""
+        delay = 0.1
+        while True:
+            try:
+                return step()
+            except BrokerUnavailable as error:
+                log.warning("%s: broker unavailable (%s); retrying in %.1fs", what, error, delay)
+                time.sleep(delay * (1 + random.random() / 2))
+                delay = min(delay * 2, self.options.max_backoff_s)
+
+
+class _LocalActivity:
+    """Tracks idleness within one process."""
+
+    def __init__(self, shared: Activity | None = None) -> None:
+        self._shared = shared
+        self._joined = False
+        self._last = time.monotonic()
+
+    def joined(self) -> None:
+        if not self._joined:
+            self._joined = True
+            self._last = time.monotonic()
+        if self._shared is not None:
+            self._shared.joined()
+
+    def active(self) -> None:
+        self._last = time.monotonic()
+        if self._shared is not None:
+            self._shared.active()
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self._last if self._joined else 0.0

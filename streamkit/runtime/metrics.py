@@ -1,0 +1,43 @@
+"""Per-task counters: nothing is dropped uncounted."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+PROCESSED = "processed"
+DEAD_LETTERED = "dead_lettered"
+SKIPPED = "skipped"
+RETRIED = "retried"
+PUNCTUATION_ERRORS = "punctuation_errors"
+
+
+class TaskMetrics:
+    """Named counters of one task (``processed``, ``dead_lettered``, ``skipped``,
+    operator counters such as ``late_records_dropped`` ...)."""
+
+    __slots__ = ("counters",)
+
+    def __init__(self) -> None:
+        self.counters: Counter[str] = Counter()
+
+    def count(self, metric: str, amount: int = 1) -> None:
+        self.counters[metric] += amount
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.counters)
+
+
+def merge(snapshots: list[dict[str, int]]) -> dict[str, int]:
+    """Sum counters of several tasks.
+
+    >>> merge([{"processed": 2}, {"processed": 1, "skipped": 1}])
+    {'processed': 3, 'skipped': 1}
+    """
+    total: Counter[str] = Counter()
+    for snap in snapshots:
+        total.update(snap)
+    return dict(total)
+
+
+def format_counters(counters: dict[str, int]) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(counters.items())) or "idle"
