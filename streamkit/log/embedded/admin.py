@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
+from streamkit.log.embedded.batch import decode_records
 from streamkit.log.embedded.compaction import compact
 from streamkit.log.embedded.offsets import GroupOffsets, group_id_of
 from streamkit.log.embedded.partition_log import LogConfig, PartitionLog
@@ -16,7 +17,6 @@ from streamkit.log.embedded.segment import (
     list_segments,
     segment_path,
 )
-from streamkit.log.embedded.batch import decode_records
 from streamkit.log.embedded.topics import TopicStore
 from streamkit.log.records import TopicDescription, TopicPartition
 

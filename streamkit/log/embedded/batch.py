@@ -71,7 +71,7 @@ class BatchBuilder:
     and only the header is made (:meth:`seal`) once the offset is known.
     """
 
-    __slots__ = ("body", "count", "max_timestamp", "last_delta")
+    __slots__ = ("body", "count", "last_delta", "max_timestamp")
 
     def __init__(self) -> None:
         self.body = bytearray()
@@ -108,8 +108,7 @@ class BatchBuilder:
             body += hvalue
         self.count += 1
         self.last_delta = delta
-        if timestamp > self.max_timestamp:
-            self.max_timestamp = timestamp
+        self.max_timestamp = max(self.max_timestamp, timestamp)
 
     def __len__(self) -> int:
         return len(self.body) + HEADER_SIZE
@@ -197,7 +196,7 @@ class SealedBatch:
     """A batch already encoded (e.g. read back from a transaction intent) that
     can be given a new base offset and transaction id, like a builder."""
 
-    __slots__ = ("data", "count")
+    __slots__ = ("count", "data")
 
     def __init__(self, data: bytes) -> None:
         header = read_header(data, 0)

@@ -29,7 +29,7 @@ class EmbeddedBroker:
     """
 
     def __init__(self, url: str) -> None:
-        path = url[len("embedded://") :] if url.startswith("embedded://") else url
+        path = url.removeprefix("embedded://")
         if not path:
             raise InvalidBrokerUrl("embedded:// needs a directory, e.g. embedded://./.streamkit")
         self.root = os.path.abspath(path)

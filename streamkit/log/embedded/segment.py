@@ -156,8 +156,7 @@ class IndexWriter:
             os.write(self._offset_fd, OFFSET_ENTRY.pack(relative, position))
             os.write(self._time_fd, TIME_ENTRY.pack(self.max_timestamp + 1, position))
             self._last_indexed = position
-        if header.max_timestamp > self.max_timestamp:
-            self.max_timestamp = header.max_timestamp
+        self.max_timestamp = max(self.max_timestamp, header.max_timestamp)
 
     def close(self) -> None:
         os.close(self._offset_fd)
