@@ -37,7 +37,7 @@ def main() -> int:
         try:
             if len(admin.list_topics(timeout=3).brokers) >= brokers:
                 return 0
-        except Exception:  # noqa: BLE001 - not up yet; librdkafka reports it as KafkaException
+        except Exception:  # noqa: BLE001, S110 - not up yet: librdkafka raises KafkaException
             pass
         time.sleep(0.5)
     print(f"no answer from {bootstrap} within {timeout:.0f} s", file=sys.stderr)

@@ -1,0 +1,51 @@
+"""The Kafka backend's entry point: a :class:`~streamkit.log.broker.Broker` for one cluster."""
+
+from __future__ import annotations
+
+from streamkit.log.broker import AutoOffsetReset, IsolationLevel
+from streamkit.log.errors import InvalidBrokerUrl
+from streamkit.log.kafka.admin import KafkaAdmin
+from streamkit.log.kafka.consumer import KafkaConsumer
+from streamkit.log.kafka.producer import KafkaProducer
+
+
+class KafkaBroker:
+    """Apache Kafka at ``kafka://host:port[,host:port]``. Connects lazily: each
+    client it hands out opens its own connections."""
+
+    def __init__(self, url: str) -> None:
+        if not url.startswith("kafka://") or not url[len("kafka://") :].strip("/"):
+            raise InvalidBrokerUrl(f"{url!r} is not a Kafka URL: use kafka://host:port[,host:port]")
+        self.url = url
+        self.bootstrap_servers = url[len("kafka://") :].strip("/")
+
+    def admin(self) -> KafkaAdmin:
+        """A client for topic and group administration."""
+        return KafkaAdmin(self.bootstrap_servers)
+
+    def producer(self, *, transactional_id: str | None = None, linger_ms: int = 5) -> KafkaProducer:
+        """An idempotent producer; transactional when given a ``transactional_id``."""
+        return KafkaProducer(
+            self.bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms
+        )
+
+    def consumer(
+        self,
+        *,
+        group_id: str | None = None,
+        isolation_level: IsolationLevel = "read_committed",
+        auto_offset_reset: AutoOffsetReset = "earliest",
+    ) -> KafkaConsumer:
+        """A consumer; give it a ``group_id`` to subscribe or commit."""
+        return KafkaConsumer(
+            self.bootstrap_servers,
+            group_id=group_id,
+            isolation_level=isolation_level,
+            auto_offset_reset=auto_offset_reset,
+        )
+
+    def close(self) -> None:
+        """Nothing shared to release: clients are closed by their owners."""
+
+    def __repr__(self) -> str:
+        return f"KafkaBroker({self.url!r})"

@@ -1,0 +1,66 @@
+"""librdkafka configuration for each kind of client, in one place.
+
+Every setting that carries a streamkit guarantee is chosen here: the Java-compatible
+partitioner, idempotent producers, manual commits, cooperative rebalancing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+_log = logging.getLogger("streamkit.log.kafka")
+
+# How long a single admin or metadata request may take. Generous enough for a loaded
+# 2-core machine; callers retry transient failures within a budget (errors.with_retries).
+REQUEST_TIMEOUT_S = 15.0
+# A metadata request is cheap: when it takes longer than this, the cluster is not answering.
+METADATA_TIMEOUT_S = 5.0
+
+
+def common_config(bootstrap_servers: str) -> dict[str, Any]:
+    """Settings shared by every client."""
+    return {
+        "bootstrap.servers": bootstrap_servers,
+        "client.id": "streamkit",
+        # librdkafka logs through Python logging rather than straight to stderr.
+        "logger": _log,
+    }
+
+
+def admin_config(bootstrap_servers: str) -> dict[str, Any]:
+    """An AdminClient's settings."""
+    return common_config(bootstrap_servers)
+
+
+def producer_config(
+    bootstrap_servers: str, *, transactional_id: str | None, linger_ms: int
+) -> dict[str, Any]:
+    """A producer's settings: idempotent, acks from all in-sync replicas, keys
+    partitioned exactly like Java's default partitioner."""
+    config = common_config(bootstrap_servers) | {
+        "enable.idempotence": True,
+        "acks": "all",
+        # librdkafka's default is CRC32; Java clients use murmur2. murmur2_random
+        # also spreads null keys like Java does.
+        "partitioner": "murmur2_random",
+        "linger.ms": linger_ms,
+    }
+    if transactional_id is not None:
+        config["transactional.id"] = transactional_id
+    return config
+
+
+def consumer_config(
+    bootstrap_servers: str, *, group_id: str, isolation_level: str, auto_offset_reset: str
+) -> dict[str, Any]:
+    """A consumer's settings: commits only when asked, cooperative rebalancing."""
+    return common_config(bootstrap_servers) | {
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "isolation.level": isolation_level,
+        "auto.offset.reset": auto_offset_reset,
+        "partition.assignment.strategy": "cooperative-sticky",
+        # Consumers read topics that exist; they never create them by accident.
+        "allow.auto.create.topics": False,
+    }

@@ -1,0 +1,195 @@
+"""Reading records from Kafka (the :class:`~streamkit.log.broker.Consumer` protocol)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+
+import confluent_kafka
+from confluent_kafka import KafkaError, KafkaException
+
+from streamkit.log.broker import AutoOffsetReset, IsolationLevel, PartitionsCallback
+from streamkit.log.errors import BrokerError, CommitFailed, TopicNotFound
+from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, consumer_config
+from streamkit.log.kafka.errors import UNAVAILABLE_CODES, kafka_error_of, translate, with_retries
+from streamkit.log.kafka.records import (
+    from_natives,
+    natives_with_offsets,
+    offset_or_none,
+    to_native,
+    to_record,
+)
+from streamkit.log.records import GroupMetadata, Record, TopicPartition
+
+_log = logging.getLogger("streamkit.log.kafka")
+
+# Errors a consumer reports as events that are not worth stopping for: librdkafka
+# keeps reconnecting by itself.
+_TRANSIENT_CODES = UNAVAILABLE_CODES | {KafkaError._PARTITION_EOF}
+
+
+class KafkaConsumer:
+    """A consumer that commits only when asked, with cooperative-sticky rebalancing.
+
+    Without a ``group_id`` it gets a private throwaway group (librdkafka needs one)
+    and cannot commit.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        group_id: str | None = None,
+        isolation_level: IsolationLevel = "read_committed",
+        auto_offset_reset: AutoOffsetReset = "earliest",
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._group_id = group_id
+        self._auto_offset_reset = auto_offset_reset
+        self._consumer = confluent_kafka.Consumer(
+            consumer_config(
+                bootstrap_servers,
+                group_id=group_id or f"streamkit-private-{uuid.uuid4().hex}",
+                isolation_level=isolation_level,
+                auto_offset_reset=auto_offset_reset,
+            )
+        )
+        # Positions chosen by seek() that librdkafka will only report once it fetches.
+        self._sought: dict[TopicPartition, int] = {}
+
+    def subscribe(
+        self,
+        topics: Sequence[str],
+        on_assign: PartitionsCallback | None = None,
+        on_revoke: PartitionsCallback | None = None,
+    ) -> None:
+        """Join the group for ``topics``; callbacks get streamkit TopicPartitions.
+
+        Under cooperative rebalancing the callbacks get only the partitions that
+        move; confluent-kafka applies the incremental (un)assignment after them.
+        """
+
+        def assigned(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
+            if on_assign is not None:
+                on_assign(from_natives(natives))
+
+        def revoked(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
+            for tp in from_natives(natives):
+                self._sought.pop(tp, None)
+            if on_revoke is not None:
+                on_revoke(from_natives(natives))
+
+        # Lost partitions (session timeout) are revoked too, just without a chance to commit.
+        self._consumer.subscribe(list(topics), on_assign=assigned, on_revoke=revoked, on_lost=revoked)
+
+    def assign(self, partitions: Sequence[TopicPartition]) -> None:
+        """Read exactly these partitions, outside group rebalancing."""
+        self._sought.clear()
+        self._consumer.assign([to_native(tp) for tp in partitions])
+
+    def assignment(self) -> list[TopicPartition]:
+        """The partitions currently assigned."""
+        return from_natives(self._consumer.assignment())
+
+    def poll_batch(self, max_records: int = 500, timeout: float = 1.0) -> list[Record]:
+        """Up to ``max_records`` records, waiting at most ``timeout`` s for the first."""
+        messages = self._consumer.consume(num_messages=max_records, timeout=timeout)
+        records = []
+        for message in messages:
+            error = message.error()
+            if error is None:
+                records.append(to_record(message))
+                continue
+            if error.code() in _TRANSIENT_CODES:
+                _log.warning("Kafka consumer: %s (retrying)", error.str())
+                continue
+            if error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.UNKNOWN_TOPIC_ID):
+                raise TopicNotFound(message.topic() or "?")
+            raise translate(error, self._servers, message.topic())
+        if self._sought:  # a fetched record is the truth about the position again
+            for record in records:
+                self._sought.pop(record.topic_partition, None)
+        return records
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        """Make ``offset`` the next record read from an assigned partition."""
+        native = to_native(partition, offset)
+        try:
+            self._consumer.seek(native)
+        except KafkaException as exc:
+            # librdkafka refuses to seek a partition whose fetcher has not started
+            # yet (right after assignment); re-assigning at the offset does the same.
+            error = kafka_error_of(exc)
+            if error is None or error.code() != KafkaError._STATE:
+                raise BrokerError(f"cannot seek {partition} to {offset}: {exc}") from exc
+            if partition not in self.assignment():
+                raise BrokerError(f"cannot seek {partition}: it is not assigned") from exc
+            self._consumer.incremental_unassign([to_native(partition)])
+            self._consumer.incremental_assign([native])
+        self._sought[partition] = offset
+
+    def position(self, partition: TopicPartition) -> int:
+        """Offset of the next record this consumer will return from ``partition``."""
+        if partition in self._sought:
+            return self._sought[partition]
+        [native] = self._consumer.position([to_native(partition)])
+        if native.offset >= 0:
+            return native.offset
+        # Nothing fetched yet: the position is where fetching will start.
+        committed = self.committed([partition])[partition] if self._group_id else None
+        if committed is not None:
+            return committed
+        low, high = with_retries(
+            lambda: self._consumer.get_watermark_offsets(to_native(partition), REQUEST_TIMEOUT_S),
+            self._servers,
+            topic=partition.topic,
+        )
+        return high if self._auto_offset_reset == "latest" else low
+
+    def pause(self, partitions: Sequence[TopicPartition]) -> None:
+        """Stop fetching these partitions until :meth:`resume`."""
+        self._consumer.pause([to_native(tp) for tp in partitions])
+
+    def resume(self, partitions: Sequence[TopicPartition]) -> None:
+        """Fetch these paused partitions again."""
+        self._consumer.resume([to_native(tp) for tp in partitions])
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        """Commit synchronously; ``None`` commits the positions of all assigned partitions."""
+        if self._group_id is None:
+            raise CommitFailed("this consumer has no group_id, so it has nowhere to commit")
+        if offsets is None:
+            offsets = {tp: self.position(tp) for tp in self.assignment()}
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets=natives_with_offsets(offsets), asynchronous=False)
+        except KafkaException as exc:
+            error = kafka_error_of(exc)
+            reason = error.str() if error else str(exc)
+            raise CommitFailed(
+                f"commit of {len(offsets)} offset(s) for group {self._group_id!r} failed: {reason}"
+            ) from exc
+
+    def committed(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int | None]:
+        """The group's committed offsets (``None`` where nothing is committed)."""
+        natives = [to_native(tp) for tp in partitions]
+        if not natives:
+            return {}
+        found = with_retries(
+            lambda: self._consumer.committed(natives, timeout=REQUEST_TIMEOUT_S), self._servers
+        )
+        return {TopicPartition(n.topic, n.partition): offset_or_none(n.offset) for n in found}
+
+    def group_metadata(self) -> GroupMetadata:
+        """This member's group metadata, for ``send_offsets_to_transaction``."""
+        return GroupMetadata(
+            group_id=self._group_id or "",
+            member_id=self._consumer.memberid() or "",
+            native=self._consumer.consumer_group_metadata(),
+        )
+
+    def close(self) -> None:
+        """Leave the group (revocation callbacks fire) and release the client."""
+        self._consumer.close()

@@ -1,0 +1,166 @@
+"""Appending records to Kafka (the :class:`~streamkit.log.broker.Producer` protocol)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import confluent_kafka
+from confluent_kafka import KafkaError, KafkaException
+
+from streamkit.log.errors import BrokerError, DeliveryFailed, ProducerFenced, TransactionAborted
+from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, producer_config
+from streamkit.log.kafka.errors import UNAVAILABLE_CODES, kafka_error_of, translate
+from streamkit.log.kafka.records import natives_with_offsets
+from streamkit.log.records import GroupMetadata, Headers, TopicPartition
+
+# Serve delivery callbacks every so many sends so that their queue stays short.
+_POLL_EVERY = 1000
+# librdkafka asks for a retry of a transactional call with `retriable()` errors.
+_TXN_ATTEMPTS = 5
+
+_FENCED_CODES = frozenset(
+    {KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH}
+)
+
+
+class KafkaProducer:
+    """An idempotent (optionally transactional) producer with Java-compatible keying."""
+
+    def __init__(
+        self, bootstrap_servers: str, *, transactional_id: str | None = None, linger_ms: int = 5
+    ) -> None:
+        self._servers = bootstrap_servers
+        self._producer = confluent_kafka.Producer(
+            producer_config(bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms)
+        )
+        self._failures: list[tuple[str, KafkaError]] = []
+        self._sends = 0
+
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        *,
+        partition: int | None = None,
+        timestamp: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        """Queue one record; see :meth:`flush` for acknowledgement."""
+        args: dict[str, object] = {"on_delivery": self._on_delivery}
+        if partition is not None:
+            args["partition"] = partition
+        if timestamp is not None:
+            args["timestamp"] = timestamp
+        if headers:
+            args["headers"] = list(headers)
+        while True:
+            try:
+                self._producer.produce(topic, value, key, **args)
+                break
+            except BufferError:
+                # The local queue is full: let deliveries drain, then try again.
+                self._producer.poll(0.1)
+            except KafkaException as exc:
+                error = kafka_error_of(exc)
+                raise (translate(error, self._servers, topic) if error else BrokerError(str(exc))) from exc
+        self._sends += 1
+        if self._sends % _POLL_EVERY == 0:
+            self._producer.poll(0)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for every queued record; raise :class:`DeliveryFailed` naming the
+        first failure if any record was not acknowledged."""
+        remaining = self._producer.flush() if timeout is None else self._producer.flush(timeout)
+        self._raise_failures()
+        if remaining:
+            raise DeliveryFailed(
+                f"{remaining} record(s) not acknowledged by Kafka at {self._servers} within "
+                f"{timeout} s: is the broker reachable?"
+            )
+
+    def init_transactions(self) -> None:
+        """Register the transactional id (fencing older producers with it)."""
+        self._transactional(lambda: self._producer.init_transactions(REQUEST_TIMEOUT_S * 4))
+
+    def begin_transaction(self) -> None:
+        """Start a transaction: sends until commit/abort belong to it."""
+        self._transactional(self._producer.begin_transaction)
+
+    def send_offsets_to_transaction(
+        self, offsets: Mapping[TopicPartition, int], group: GroupMetadata
+    ) -> None:
+        """Commit ``offsets`` for ``group`` atomically with this transaction."""
+        if group.native is None:
+            raise BrokerError(
+                "send_offsets_to_transaction needs the group metadata of a Kafka consumer "
+                "(consumer.group_metadata())"
+            )
+        natives = natives_with_offsets(offsets)
+        self._transactional(
+            lambda: self._producer.send_offsets_to_transaction(natives, group.native, REQUEST_TIMEOUT_S)
+        )
+
+    def commit_transaction(self) -> None:
+        """Commit atomically; raise :class:`ProducerFenced` or :class:`TransactionAborted`."""
+        self._transactional(lambda: self._producer.commit_transaction(REQUEST_TIMEOUT_S * 4))
+        self._raise_failures()
+
+    def abort_transaction(self) -> None:
+        """Abort the open transaction: its records are never visible to read_committed readers."""
+        self._transactional(lambda: self._producer.abort_transaction(REQUEST_TIMEOUT_S * 4))
+        # Records of an aborted transaction failing delivery is expected, not news.
+        self._failures.clear()
+
+    def close(self) -> None:
+        """Flush what is queued."""
+        self.flush(REQUEST_TIMEOUT_S * 2)
+
+    # --- internals ---------------------------------------------------------------
+
+    def _on_delivery(self, error: KafkaError | None, message: confluent_kafka.Message) -> None:
+        if error is not None:
+            self._failures.append((message.topic() or "?", error))
+
+    def _raise_failures(self) -> None:
+        if not self._failures:
+            return
+        failures, self._failures = self._failures, []
+        topic, error = failures[0]
+        cause = translate(error, self._servers, topic)
+        raise DeliveryFailed(
+            f"{len(failures)} record(s) were not delivered; the first to {topic!r}: {cause}"
+        )
+
+    def _transactional(self, call: Callable[[], object]) -> None:
+        for attempt in range(_TXN_ATTEMPTS):
+            try:
+                call()
+                return
+            except KafkaException as exc:
+                error = kafka_error_of(exc)
+                if error is None:
+                    raise BrokerError(str(exc)) from exc
+                if error.code() in _FENCED_CODES or error.fatal():
+                    raise ProducerFenced(
+                        f"producer fenced: another producer took over its transactional id "
+                        f"({error.str()}); this one must stop"
+                    ) from exc
+                if error.txn_requires_abort():
+                    self._abort_quietly()
+                    raise TransactionAborted(
+                        f"transaction aborted ({error.str()}): seek back to the committed "
+                        "offsets and process again"
+                    ) from exc
+                if error.retriable() and attempt + 1 < _TXN_ATTEMPTS:
+                    continue
+                if error.code() in UNAVAILABLE_CODES:
+                    raise translate(error, self._servers) from exc
+                raise BrokerError(f"transaction call failed: {error.str()}") from exc
+
+    def _abort_quietly(self) -> None:
+        try:
+            self._producer.abort_transaction(REQUEST_TIMEOUT_S * 4)
+        except KafkaException:
+            pass  # The caller is told the transaction aborted either way.
+        self._failures.clear()

@@ -1,0 +1,39 @@
+"""Bounded waiting for the contract tests: poll until a condition holds or fail clearly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from streamkit.log import Consumer, Record
+
+WAIT_S = 60.0
+
+
+def read_records(consumer: Consumer, count: int, timeout: float = WAIT_S) -> list[Record]:
+    """Poll until ``count`` records arrived; fail (not hang) if they do not."""
+    records: list[Record] = []
+    deadline = time.monotonic() + timeout
+    while len(records) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"got {len(records)} of {count} records within {timeout} s")
+        records.extend(consumer.poll_batch(max_records=count - len(records), timeout=0.5))
+    return records
+
+
+def read_until_quiet(consumer: Consumer, quiet_s: float = 2.0) -> list[Record]:
+    """Poll until no record arrives for ``quiet_s`` seconds."""
+    records: list[Record] = []
+    while batch := consumer.poll_batch(max_records=1000, timeout=quiet_s):
+        records.extend(batch)
+    return records
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_S,
+             between: Callable[[], object] = lambda: time.sleep(0.2)) -> None:
+    """Call ``between`` until ``condition()`` holds; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        between()

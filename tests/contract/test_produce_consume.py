@@ -1,0 +1,141 @@
+"""Contract: what is produced is read back in order, keyed like Java, with its metadata."""
+
+from streamkit.log import Broker, TopicPartition, partition_for_key
+
+from .polling import read_records, read_until_quiet
+
+
+def test_records_of_a_partition_come_in_offset_order(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name, partitions=3)
+    producer = broker.producer()
+    for i in range(300):
+        producer.send(topic_name, str(i).encode(), key=f"k{i % 10}".encode())
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, p) for p in range(3)])
+    records = read_records(consumer, 300)
+    consumer.close()
+
+    for p in range(3):
+        offsets = [r.offset for r in records if r.partition == p]
+        assert offsets == list(range(len(offsets)))
+    for k in range(10):
+        values = [int(r.value or b"") for r in records if r.key == f"k{k}".encode()]
+        assert values == sorted(values) and len(values) == 30
+
+
+def test_keys_map_to_partitions_like_javas_default_partitioner(
+    broker: Broker, topic_name: str
+) -> None:
+    broker.admin().create_topic(topic_name, partitions=7)
+    keys = [f"user-{i}".encode() for i in range(60)] + ["été".encode(), b"21", b"abc"]
+    producer = broker.producer()
+    for key in keys:
+        producer.send(topic_name, b"v", key=key)
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, p) for p in range(7)])
+    records = read_records(consumer, len(keys))
+    consumer.close()
+
+    assert {r.key: r.partition for r in records} == {
+        key: partition_for_key(key, 7) for key in keys
+    }
+
+
+def test_headers_timestamps_and_explicit_partitions_round_trip(
+    broker: Broker, topic_name: str
+) -> None:
+    broker.admin().create_topic(topic_name, partitions=2)
+    producer = broker.producer()
+    producer.send(topic_name, b"one", key=b"k", partition=1, timestamp=1_700_000_000_123,
+                  headers=(("trace", b"abc"), ("trace", b"def"), ("empty", b"")))
+    producer.send(topic_name, None, key=b"k", partition=1, timestamp=1_700_000_000_124)
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, 1)])
+    first, tombstone = read_records(consumer, 2)
+    consumer.close()
+
+    assert (first.partition, first.offset, first.key, first.value) == (1, 0, b"k", b"one")
+    assert first.timestamp == 1_700_000_000_123
+    assert first.headers == (("trace", b"abc"), ("trace", b"def"), ("empty", b""))
+    assert tombstone.value is None and tombstone.timestamp == 1_700_000_000_124
+
+
+def test_begin_and_end_offsets_bound_the_stored_records(broker: Broker, topic_name: str) -> None:
+    admin = broker.admin()
+    admin.create_topic(topic_name, partitions=2)
+    partitions = [TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)]
+    assert admin.begin_offsets(partitions) == dict.fromkeys(partitions, 0)
+    assert admin.end_offsets(partitions) == dict.fromkeys(partitions, 0)
+
+    producer = broker.producer()
+    for i in range(5):
+        producer.send(topic_name, b"x", partition=0)
+    producer.flush()
+
+    assert admin.begin_offsets(partitions) == dict.fromkeys(partitions, 0)
+    assert admin.end_offsets(partitions) == {partitions[0]: 5, partitions[1]: 0}
+
+
+def test_offsets_for_time_finds_the_first_record_at_or_after_a_time(
+    broker: Broker, topic_name: str
+) -> None:
+    admin = broker.admin()
+    admin.create_topic(topic_name)
+    tp = TopicPartition(topic_name, 0)
+    producer = broker.producer()
+    for ts in (1000, 2000, 3000):
+        producer.send(topic_name, b"x", partition=0, timestamp=ts)
+    producer.flush()
+
+    assert admin.offsets_for_time({tp: 0}) == {tp: 0}
+    assert admin.offsets_for_time({tp: 1500}) == {tp: 1}
+    assert admin.offsets_for_time({tp: 3000}) == {tp: 2}
+    assert admin.offsets_for_time({tp: 3001}) == {tp: None}
+
+
+def test_seek_moves_the_position_and_the_next_record(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name)
+    tp = TopicPartition(topic_name, 0)
+    producer = broker.producer()
+    for i in range(10):
+        producer.send(topic_name, str(i).encode(), partition=0)
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([tp])
+    assert consumer.position(tp) == 0
+    consumer.seek(tp, 7)
+    assert consumer.position(tp) == 7
+    assert [r.offset for r in read_records(consumer, 3)] == [7, 8, 9]
+    assert consumer.position(tp) == 10
+
+    consumer.seek(tp, 2)
+    assert read_records(consumer, 1)[0].value == b"2"
+    consumer.close()
+
+
+def test_paused_partitions_are_not_fetched_until_resumed(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name, partitions=2)
+    producer = broker.producer()
+    for p in (0, 1):
+        for _ in range(3):
+            producer.send(topic_name, b"x", partition=p)
+    producer.flush()
+    p0, p1 = TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)
+
+    consumer = broker.consumer()
+    consumer.assign([p0, p1])
+    consumer.pause([p0])
+    assert {r.partition for r in read_records(consumer, 3)} == {1}
+    assert read_until_quiet(consumer, quiet_s=1.0) == []
+
+    consumer.resume([p0])
+    assert {r.partition for r in read_records(consumer, 3)} == {0}
+    assert consumer.assignment() == [p0, p1] or sorted(consumer.assignment()) == [p0, p1]
+    consumer.close()
