@@ -29,12 +29,16 @@ def run(
     state_dir: Annotated[Path, typer.Option(
         "--state-dir", help="Where local state lives (per app: DIR/<app>/).")]
     = DEFAULT_STATE_ROOT,
+    serve: Annotated[str | None, typer.Option(
+        "--serve", metavar="HOST:PORT",
+        help="Answer HTTP queries for the app's stores on HOST:PORT (worker i of "
+             "--workers N on PORT+i); see docs/queries.md.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings only.")] = False,
 ) -> None:
     """Run a stream app: create its missing topics, then process until stopped
     (SIGTERM/SIGINT: finish in-flight records, checkpoint, leave the group, exit 0)."""
     level = logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format=LOG_FORMAT)
-    code = run_app(RunConfig(app, broker, workers, until_idle, guarantee, state_dir, level))
+    code = run_app(RunConfig(app, broker, workers, until_idle, guarantee, state_dir, level, serve))
     if code:
         raise typer.Exit(code)

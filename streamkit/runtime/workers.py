@@ -21,6 +21,7 @@ from typing import Any
 from streamkit.log.errors import StreamkitError
 from streamkit.log.url import open_broker
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
+from streamkit.runtime.task_state import task_state_factory
 from streamkit.runtime.topics import prepare_topics
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir
 
@@ -45,6 +46,7 @@ class RunConfig:
     guarantee: str | None = None
     state_root: Path = DEFAULT_STATE_ROOT
     log_level: int = logging.INFO
+    serve: str | None = None  # "HOST:PORT" for HTTP queries; worker i serves on PORT+i
 
 
 def load_app(app_ref: str) -> Any:
@@ -115,13 +117,32 @@ def run(config: RunConfig) -> int:
 def _run_here(app: Any, config: RunConfig) -> int:
     stop = threading.Event()
     _on_signals(lambda: stop.set())
-    broker = open_broker(config.broker_url)
-    try:
-        Worker(app, broker, worker_options(app, config, 0)).run(
-            stop, until_idle_s=config.until_idle_s)
-    finally:
-        broker.close()
+    _run_worker(app, config, 0, stop, None, config.until_idle_s)
     return 0
+
+
+def _run_worker(app: Any, config: RunConfig, index: int, stop: Any, activity: Any,
+                until_idle_s: float | None) -> None:
+    """One worker on its own broker connection, with its query server if asked for."""
+    broker = open_broker(config.broker_url)
+    service = None
+    try:
+        options = worker_options(app, config, index)
+        state_factory = task_state_factory(app.name, options.state_dir, broker)
+        if config.serve:
+            from streamkit.query import QueryService
+            from streamkit.query.service import parse_serve_address
+
+            host, port = parse_serve_address(config.serve)
+            service = QueryService(app, broker, f"{host}:{port + index}")
+            service.start()
+            state_factory = service.queryable(state_factory)
+        Worker(app, broker, options, state_factory=state_factory).run(
+            stop, activity, until_idle_s=until_idle_s)
+    finally:
+        if service is not None:
+            service.close()
+        broker.close()
 
 
 class _SharedActivity:
@@ -143,15 +164,11 @@ def _worker_process(config: RunConfig, index: int, stop: Any, last_active: Any,
     logging.basicConfig(level=config.log_level, format=LOG_FORMAT)
     _on_signals(lambda: stop.set())
     app = load_app(config.app_ref)
-    broker = open_broker(config.broker_url)
     try:
-        Worker(app, broker, worker_options(app, config, index)).run(
-            stop, _SharedActivity(index, last_active, joined))
+        _run_worker(app, config, index, stop, _SharedActivity(index, last_active, joined), None)
     except StreamkitError as error:
         log.error("worker %d stopped: %s", index, error)
         raise SystemExit(1) from None
-    finally:
-        broker.close()
 
 
 def _run_processes(config: RunConfig) -> int:
