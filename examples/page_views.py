@@ -17,20 +17,29 @@ from datetime import timedelta
 from operators import agg, windows
 from streamkit import App
 
-app = App("page-views")
-clicks = app.topic("clicks", value="json", partitions=4)
-views = app.topic("page-views", value="json")
-late_clicks = app.topic("page-views-late", value="json")
 
-counts = (
-    app.stream(clicks, timestamp=lambda click: click["ts"])
-    .group_by(lambda click: click["page"], name="by-page")  # repartition by page
-    .window(windows.tumbling(timedelta(seconds=10), grace=timedelta(seconds=2)))
-    .aggregate(agg.count(), name="views-per-page")
-)
-(
-    counts.final()  # one result per page and window, when stream time passes end + grace
-    .map(lambda w: {"page": w.key, "window_start": w.start, "window_end": w.end, "count": w.value})
-    .to(views)
-)
-counts.late().to(late_clicks)
+def build(name: str = "page-views", clicks: str = "clicks", page_views: str = "page-views",
+          late: str = "page-views-late", **options: object) -> App:
+    """The page-views app (names are parameters so tests can run it in isolation)."""
+    app = App(name, **options)  # type: ignore[arg-type]
+    source = app.topic(clicks, value="json", partitions=4)
+    views = app.topic(page_views, value="json")
+    late_clicks = app.topic(late, value="json")
+
+    counts = (
+        app.stream(source, timestamp=lambda click: click["ts"])
+        .group_by(lambda click: click["page"], name="by-page")  # repartition by page
+        .window(windows.tumbling(timedelta(seconds=10), grace=timedelta(seconds=2)))
+        .aggregate(agg.count(), name="views-per-page")
+    )
+    (
+        counts.final()  # one result per page and window, when stream time passes end + grace
+        .map(lambda w: {"page": w.key, "window_start": w.start, "window_end": w.end,
+                        "count": w.value})
+        .to(views)
+    )
+    counts.late().to(late_clicks)
+    return app
+
+
+app = build()
