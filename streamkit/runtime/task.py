@@ -29,6 +29,7 @@ from streamkit.runtime.topology import (
     TopicSpec,
     TopologyError,
 )
+from streamkit.serde.errors import SchemaRegistryUnavailable
 
 log = logging.getLogger("streamkit.task")
 
@@ -64,11 +65,37 @@ def _source_runner(task: StreamTask, node: SourceNode, topic: TopicSpec,
     send = downstream.send
     step = node.name
 
+    def decode(record: Record) -> tuple[Any, Any, int]:
+        key = decode_key(record.key)
+        value = decode_value(record.value)
+        return key, value, record.timestamp if extract is None else extract(
+            key, value, record.timestamp)
+
+    def decode_when_registry_answers(record: Record) -> tuple[Any, Any, int]:
+        # The record is fine; the registry is not: wait for it rather than
+        # dead-letter a good record (nothing is committed past it meanwhile).
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return decode(record)
+            except SchemaRegistryUnavailable as error:
+                delay = task.error_policy.backoff_for(min(attempt, 10))
+                log.warning("task %s: schema registry unavailable (%s); retrying %s[%d]@%d "
+                            "in %.1fs", task.task_id, error, record.topic, record.partition,
+                            record.offset, delay)
+                task._sleep(delay)
+
     def run(record: Record) -> None:
         try:
             key = decode_key(record.key)
             value = decode_value(record.value)
             ts = record.timestamp if extract is None else extract(key, value, record.timestamp)
+        except SchemaRegistryUnavailable:
+            try:
+                key, value, ts = decode_when_registry_answers(record)
+            except Exception as error:
+                raise StepFailed(step, error) from error
         except Exception as error:
             raise StepFailed(step, error) from error
         task.current_timestamp = ts

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from streamkit import App, ErrorPolicy, OnError
 from streamkit.runtime.errors.policy import ProcessingStopped
+from streamkit.serde.errors import SchemaRegistryUnavailable
 from streamkit.testing import TestDriver
 
 
@@ -67,3 +69,29 @@ def test_skip_counts_and_stop_raises_per_step() -> None:
 def test_unknown_policy_names_the_valid_ones() -> None:
     with pytest.raises(Exception, match="'dead-letter', 'retry', 'skip', 'stop'"):
         App("t", error_policy="ignore")
+
+
+class RegistryDownTwice:
+    """A json serde whose schema registry is unreachable for its first two decodes."""
+
+    def __init__(self) -> None:
+        self.outages = 2
+
+    def serialize(self, value: object) -> bytes:
+        return orjson.dumps(value)
+
+    def deserialize(self, data: bytes | None) -> object:
+        if self.outages:
+            self.outages -= 1
+            raise SchemaRegistryUnavailable("registry at http://registry:8081 refused")
+        return orjson.loads(data) if data is not None else None
+
+
+def test_a_registry_outage_waits_instead_of_dead_lettering_good_records() -> None:
+    app = App("t", dead_letter_topic="bad")
+    app.stream(app.topic("in", value=RegistryDownTwice())).map(lambda v: v["n"]) \
+        .to(app.topic("out"))
+    with TestDriver(app) as d:
+        d.pipe("in", {"n": 7}, key="k", timestamp=0)
+        assert [v for _, v, _ in d.read("out")] == [7]
+        assert d.read_records("bad") == []
