@@ -20,6 +20,7 @@ from typing import Any
 
 from streamkit.log.errors import StreamkitError
 from streamkit.log.url import open_broker
+from streamkit.runtime.identity import stable_worker_id
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.task_state import task_state_factory
 from streamkit.runtime.topics import prepare_topics
@@ -84,7 +85,9 @@ def worker_options(app: Any, config: RunConfig, index: int) -> WorkerOptions:
     if config.workers > 1:  # each process its own RocksDB directories (no lock conflicts)
         state_dir = state_dir / f"worker-{index}"
     return WorkerOptions(
-        worker_id=str(index) if config.workers > 1 else "0",
+        # unique per state directory (per host), so separate `streamkit run`s never
+        # share a transactional id; stable across restarts
+        worker_id=f"{stable_worker_id(state_dir)}-{index}",
         exactly_once=guarantee is Guarantee.EXACTLY_ONCE,
         commit_interval_ms=app.commit_interval_ms,
         state_dir=state_dir,

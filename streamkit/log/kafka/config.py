@@ -14,6 +14,12 @@ _log = logging.getLogger("streamkit.log.kafka")
 # How long a single admin or metadata request may take. Generous enough for a loaded
 # 2-core machine; callers retry transient failures within a budget (errors.with_retries).
 REQUEST_TIMEOUT_S = 15.0
+# How long a member that stopped heartbeating (a crashed process) keeps its
+# partitions before the group hands them to the others. librdkafka heartbeats from
+# its own thread, so a busy Python loop does not trip this (max.poll.interval.ms
+# covers a stuck loop); the default 45 s would stall a crashed worker's partitions
+# that long. The broker's group.min.session.timeout.ms is 6 s by default.
+SESSION_TIMEOUT_MS = 10_000
 # A metadata request is cheap: when it takes longer than this, the cluster is not answering.
 METADATA_TIMEOUT_S = 5.0
 
@@ -61,6 +67,7 @@ def consumer_config(
         "isolation.level": isolation_level,
         "auto.offset.reset": auto_offset_reset,
         "partition.assignment.strategy": "cooperative-sticky",
+        "session.timeout.ms": SESSION_TIMEOUT_MS,
         # Consumers read topics that exist; they never create them by accident.
         "allow.auto.create.topics": False,
     }

@@ -55,8 +55,9 @@ class KafkaConsumer:
                 auto_offset_reset=auto_offset_reset,
             )
         )
-        # Positions chosen by seek() that librdkafka will only report once it fetches.
-        self._sought: dict[TopicPartition, int] = {}
+        # Positions chosen by seek() that librdkafka will only report once it fetches:
+        # partition -> (sought offset, librdkafka's position right after the seek).
+        self._sought: dict[TopicPartition, tuple[int, int]] = {}
 
     def subscribe(
         self,
@@ -127,15 +128,21 @@ class KafkaConsumer:
                 raise BrokerError(f"cannot seek {partition}: it is not assigned") from exc
             self._consumer.incremental_unassign([to_native(partition)])
             self._consumer.incremental_assign([native])
-        self._sought[partition] = offset
+        self._sought[partition] = (offset, self._native_position(partition))
 
     def position(self, partition: TopicPartition) -> int:
         """Offset of the next record this consumer will return from ``partition``."""
+        native = self._native_position(partition)
         if partition in self._sought:
-            return self._sought[partition]
-        [native] = self._consumer.position([to_native(partition)])
-        if native.offset >= 0:
-            return native.offset
+            sought, at_seek = self._sought[partition]
+            # librdkafka moves its position past records it skips without returning
+            # them (aborted transactions, transaction markers): once it differs from
+            # the one seen at seek time, it is the truth.
+            if native < 0 or native == at_seek:
+                return sought
+            del self._sought[partition]
+        if native >= 0:
+            return native
         # Nothing fetched yet: the position is where fetching will start.
         committed = self.committed([partition])[partition] if self._group_id else None
         if committed is not None:
@@ -146,6 +153,10 @@ class KafkaConsumer:
             topic=partition.topic,
         )
         return high if self._auto_offset_reset == "latest" else low
+
+    def _native_position(self, partition: TopicPartition) -> int:
+        [native] = self._consumer.position([to_native(partition)])
+        return int(native.offset)
 
     def pause(self, partitions: Sequence[TopicPartition]) -> None:
         """Stop fetching these partitions until :meth:`resume`."""
