@@ -1,0 +1,1 @@
+"""streamkit app files for the benchmark workloads (run by ``streamkit_apps``)."""

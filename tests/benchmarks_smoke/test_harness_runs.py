@@ -1,0 +1,83 @@
+"""The harness runs end to end on a tiny input and every system gets the counts right.
+
+Only counts are asserted, never timings: throughput belongs in docs/benchmarks.md.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from tests.benchmarks.clickstream import clickstream, expected_passthrough_outputs
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EVENTS = 2_000
+
+
+def kafka_bootstrap() -> str:
+    bootstrap = os.environ.get("STREAMKIT_KAFKA_BOOTSTRAP")
+    dev_file = Path("/tmp/streamkit-dev-kafka")
+    if not bootstrap and dev_file.exists():
+        bootstrap = dev_file.read_text().strip()
+    if not bootstrap:
+        message = "no Kafka broker: set STREAMKIT_KAFKA_BOOTSTRAP (deploy/kafka/kafka start)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return bootstrap
+
+
+def run_harness(tmp_path: Path, backends: str, *extra: str) -> dict:
+    results_dir = tmp_path / "results"
+    command = [
+        sys.executable, "-m", "tests.benchmarks", "run", "--workloads", "B6,B1",
+        "--events", str(EVENTS), "--repeats", "1", "--backends", backends,
+        "--results-dir", str(results_dir), "--docs", str(tmp_path / "benchmarks.md"), *extra,
+    ]
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    [results_file] = results_dir.glob("bench-*.json")
+    session = json.loads(results_file.read_text())
+    assert "## Results" in (tmp_path / "benchmarks.md").read_text()
+    return session
+
+
+def assert_counts_correct(session: dict, backend: str) -> None:
+    expected = expected_passthrough_outputs(clickstream(EVENTS, seed=42))
+    results = [r for r in session["results"] if r["spec"]["backend"] == backend]
+    measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in results}
+    assert ("B6", "streamkit") in measured
+    for r in results:
+        assert r["ok"], r["error"]
+        if r["spec"]["workload"] == "B6":
+            assert r["counts"] == {"produced": EVENTS, "consumed": EVENTS}
+        else:
+            assert r["counts"]["consumed"] == EVENTS
+            assert r["counts"]["written"] == expected
+        assert r["peak_rss_bytes"] > 0
+
+
+def test_harness_measures_the_embedded_log(tmp_path):
+    session = run_harness(tmp_path, "embedded")
+    assert_counts_correct(session, "embedded")
+    reasons = {(s["workload"], s["system"]): s["reason"] for s in session["skipped"]}
+    assert "Kafka only" in reasons[("B1", "quix")]
+
+
+@pytest.mark.kafka
+def test_harness_measures_kafka_with_floor_and_quix(tmp_path):
+    bootstrap = kafka_bootstrap()
+    session = run_harness(tmp_path, "kafka", "--kafka", bootstrap)
+    assert_counts_correct(session, "kafka")
+    measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in session["results"]}
+    assert {("B6", "floor"), ("B1", "floor"), ("B1", "quix")} <= measured
+    # The shared broker is left as it was found: no input, output or internal topics.
+    run_id = session["settings"]["run_id"]
+    topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
+    assert [t for t in topics if run_id in t] == []
