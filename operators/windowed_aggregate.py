@@ -11,7 +11,8 @@ Subclasses only decide which windows a record updates
 Closing is cheap per record: the processor remembers the distinct ends of the
 windows it has opened in a heap and scans the store only when stream time
 passes the earliest of them (for 10 s tumbling windows: once per 10 s of
-stream time, not once per record).
+stream time, not once per record); per record it compares stream time with
+one precomputed number, :attr:`WindowedAggregate._close_at`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import heapq
 from typing import Any
 
 from operators.results import WindowResult
-from operators.windows.assign import fixed_windows
 from streamkit.processor import (
     Aggregator,
     Message,
@@ -33,6 +33,11 @@ LATE = "late"
 """The output that receives records too late for every window they belong to."""
 
 LATE_RECORDS_METRIC = "late_records_dropped"
+
+_NEVER = 2**63
+"""A ``_close_at`` no stream time reaches: no window is waiting to close."""
+_NOW = -(2**63)
+"""A ``_close_at`` every stream time reaches: look at the store first."""
 
 
 class WindowedAggregate:
@@ -64,6 +69,9 @@ class WindowedAggregate:
         self._open_ends: list[int] = []  # heap of distinct ends of open windows
         self._known_ends: set[int] = set()
         self._ends_unknown = True  # after (re)start, restored windows' ends are unknown
+        # The stream time at which the earliest open window closes (final mode):
+        # open_ends[0] + close_delay_ms, _NOW until restored ends are known.
+        self._close_at = _NOW if emit_final else _NEVER
         self._saw_input = False
         self._last_input_wall_ms: int | None = None
 
@@ -83,18 +91,18 @@ class WindowedAggregate:
 
     def process(self, message: Message) -> None:
         stream_time = self._stream_time
-        stream_time = max(stream_time, message.timestamp)
+        # Comparisons, not max(): this runs once per record.
+        if message.timestamp > stream_time:  # noqa: PLR1730
+            stream_time = message.timestamp
         context_time = self._context.stream_time
-        stream_time = max(stream_time, context_time)
+        if context_time > stream_time:  # noqa: PLR1730
+            stream_time = context_time
         self._stream_time = stream_time
         self._saw_input = True
         if not self._aggregate(message, stream_time):
             self._context.count(LATE_RECORDS_METRIC)
             self._context.forward(message.key, message.value, to=LATE)
-        if self._emit_final and (
-            self._ends_unknown
-            or (self._open_ends and self._open_ends[0] + self._close_delay_ms <= stream_time)
-        ):
+        if stream_time >= self._close_at and self._emit_final:
             self._close_windows(stream_time)
 
     def close(self) -> None:
@@ -116,8 +124,14 @@ class WindowedAggregate:
         if not self._emit_final:
             self._emit(key, start, end, accumulator)
         elif new and end not in self._known_ends:
-            self._known_ends.add(end)
-            heapq.heappush(self._open_ends, end)
+            self._remember_end(end)
+
+    def _remember_end(self, end: int) -> None:
+        """Final mode: a window ending at ``end`` (not yet known) was opened."""
+        self._known_ends.add(end)
+        heapq.heappush(self._open_ends, end)
+        if end + self._close_delay_ms < self._close_at and not self._ends_unknown:
+            self._close_at = end + self._close_delay_ms
 
     def _emit(self, key: Any, start: int, end: int, accumulator: Any) -> None:
         result = WindowResult(key, start, end, self._aggregator.result(accumulator))
@@ -140,6 +154,7 @@ class WindowedAggregate:
             return
         while self._open_ends and self._open_ends[0] <= limit:
             self._known_ends.discard(heapq.heappop(self._open_ends))
+        self._refresh_close_at()
         # Materialize first: emitting deletes from the store being iterated.
         for key, start, end, accumulator in list(self._store.windows_ending_by(limit)):
             self._store.delete(key, start, end)
@@ -154,6 +169,10 @@ class WindowedAggregate:
             if end not in self._known_ends:
                 self._known_ends.add(end)
                 heapq.heappush(self._open_ends, end)
+        self._refresh_close_at()
+
+    def _refresh_close_at(self) -> None:
+        self._close_at = self._open_ends[0] + self._close_delay_ms if self._open_ends else _NEVER
 
     def _on_wall_clock(self, now_ms: int) -> None:
         """Opt-in idle timeout: after ``idle_timeout_ms`` of wall-clock time
@@ -200,21 +219,44 @@ class FixedWindowAggregate(WindowedAggregate):
         self._step_ms = step_ms
 
     def _aggregate(self, message: Message, stream_time: int) -> bool:
-        key = message.key
+        # fixed_windows() inlined: this loop is the per-record cost of every
+        # tumbling and hopping aggregation. Windows go latest first.
+        timestamp = message.timestamp
+        size = self._size_ms
+        start = timestamp - timestamp % self._step_ms
+        # Starts must be > lowest: to contain the record (start > timestamp - size)
+        # and to be open (start + size + close_delay > stream_time).
+        lowest = timestamp - size
+        closed_up_to = stream_time - size - self._close_delay_ms
+        if closed_up_to > lowest:  # noqa: PLR1730
+            lowest = closed_up_to
+        if start <= lowest:
+            return False
+        key, value = message.key, message.value
         store = self._store
+        get, put = store.get, store.put
         aggregator = self._aggregator
-        accepted = False
-        for start, end in fixed_windows(
-            message.timestamp, size_ms=self._size_ms, step_ms=self._step_ms
-        ):
-            if end + self._close_delay_ms <= stream_time:
-                continue  # closed: too late for this window
-            accumulator = store.get(key, start, end)
-            new = accumulator is None
-            if new:
-                accumulator = aggregator.initialize()
-            accumulator = aggregator.add(accumulator, message.value)
-            store.put(key, start, end, accumulator)
-            self._updated(key, start, end, accumulator, new=new)
-            accepted = True
-        return accepted
+        add = aggregator.add
+        step = self._step_ms
+        if self._emit_final:
+            known_ends = self._known_ends
+            while start > lowest:
+                end = start + size
+                accumulator = get(key, start, end)
+                if accumulator is None:
+                    put(key, start, end, add(aggregator.initialize(), value))
+                    if end not in known_ends:
+                        self._remember_end(end)
+                else:
+                    put(key, start, end, add(accumulator, value))
+                start -= step
+        else:
+            forward, result = self._context.forward, aggregator.result
+            while start > lowest:
+                end = start + size
+                accumulator = get(key, start, end)
+                accumulator = add(aggregator.initialize() if accumulator is None else accumulator, value)
+                put(key, start, end, accumulator)
+                forward(key, WindowResult(key, start, end, result(accumulator)), end - 1)
+                start -= step
+        return True

@@ -10,7 +10,7 @@ changelog's tail. Two backends exist: RocksDB (:mod:`.rocksdb_backend`) and memo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
 DATA = "data"
@@ -25,6 +25,11 @@ class StoreBackend(Protocol):
 
     def get(self, table: str, key: bytes) -> bytes | None:
         """The committed value of ``key``, ``None`` if absent."""
+
+    def reader(self, table: str) -> Callable[[bytes], bytes | None]:
+        """A function returning the committed value of a key of ``table`` (what
+        :meth:`get` does, without the table lookup: for per-record paths). Valid
+        until :meth:`wipe` or :meth:`close`."""
 
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Entries with ``start <= key < end`` (``None``: unbounded) in byte order."""

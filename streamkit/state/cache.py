@@ -9,8 +9,12 @@ Writes made after a seal stay dirty for the next checkpoint, so the state on dis
 is always exactly what the changelog holds. :meth:`~WriteBackCache.abort` drops
 sealed and dirty entries alike.
 
-A bounded LRU of committed values (absent keys included) spares hot keys a
-RocksDB round trip.
+A bounded cache of committed values (absent keys included) spares hot keys a
+RocksDB round trip. It is two generations of plain dicts rather than an LRU: a
+checkpoint hands its tens of thousands of entries over with one ``dict.update``,
+a hit in the old generation moves the entry to the young one, and when the young
+one is full it becomes the old one (the previous old one is dropped). Recently
+written or read entries stay; the per-entry bookkeeping of an LRU does not exist.
 
 >>> from streamkit.state.memory_backend import MemoryBackend
 >>> backend = MemoryBackend()
@@ -26,7 +30,6 @@ RocksDB round trip.
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from streamkit.state.backend import StoreBackend
@@ -39,16 +42,22 @@ DEFAULT_CAPACITY = 50_000
 class WriteBackCache:
     """Uncommitted writes and recently read committed values of one table."""
 
-    __slots__ = ("backend", "table", "dirty", "sealed", "_clean", "_capacity", "_overlay_keys")
+    __slots__ = (
+        "_capacity", "_old", "_overlay_keys", "_read", "_young", "backend", "dirty", "sealed",
+        "table",
+    )
 
     def __init__(self, backend: StoreBackend, table: str, capacity: int = DEFAULT_CAPACITY) -> None:
         self.backend = backend
         self.table = table
         self.dirty: dict[bytes, bytes | None] = {}
         self.sealed: dict[bytes, bytes | None] = {}
-        self._clean: OrderedDict[bytes, bytes | None] = OrderedDict()
+        # Committed values: young holds up to half the capacity, then ages.
+        self._young: dict[bytes, bytes | None] = {}
+        self._old: dict[bytes, bytes | None] = {}
         self._capacity = capacity
         self._overlay_keys: list[bytes] | None = []  # sorted keys of dirty | sealed
+        self._read = backend.reader(table)
 
     def get(self, key: bytes) -> bytes | None:
         """The latest value of ``key``: uncommitted if any, else committed."""
@@ -59,16 +68,40 @@ class WriteBackCache:
             value = self.sealed.get(key, _MISSING)
             if value is not _MISSING:
                 return value  # type: ignore[return-value]
-        value = self._clean.get(key, _MISSING)
+        if self._capacity <= 0:
+            return self._read(key)  # type: ignore[no-any-return]
+        value = self._young.get(key, _MISSING)
         if value is not _MISSING:
-            self._clean.move_to_end(key)
             return value  # type: ignore[return-value]
-        value = self.backend.get(self.table, key)
-        self._remember(key, value)
-        return value
+        value = self._old.pop(key, _MISSING)
+        if value is _MISSING:
+            value = self._read(key)
+        young = self._young  # remember it (inline: this runs on every cache miss)
+        young[key] = value  # type: ignore[assignment]
+        if 2 * len(young) > self._capacity:
+            self._old, self._young = young, {}
+        return value  # type: ignore[return-value]
+
+    def has_recent(self, key: bytes) -> bool:
+        """Whether ``key`` is present in the latest state, as far as known without
+        a backend read (sealed, or committed and cached; with no cache, the
+        backend is read). ``False`` may mean "unknown"; dirty writes are the
+        caller's to check."""
+        if self.sealed:
+            value = self.sealed.get(key, _MISSING)
+            if value is not _MISSING:
+                return value is not None
+        if self._capacity <= 0:
+            return self._read(key) is not None
+        value = self._young.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._old.get(key)
+        return value is not None
 
     def put(self, key: bytes, value: bytes | None) -> None:
-        """Record a new value (``None``: delete) for the next checkpoint."""
+        """Record a new value (``None``: delete) for the next checkpoint. For a key
+        already in :attr:`dirty` this is ``dirty[key] = value``, which per-record
+        callers may do themselves."""
         if key not in self.dirty:
             self._overlay_keys = None
         self.dirty[key] = value
@@ -132,8 +165,12 @@ class WriteBackCache:
 
     def committed(self) -> None:
         """The sealed entries are now on disk: keep them as clean cached values."""
-        for key, value in self.sealed.items():
-            self._remember(key, value)
+        sealed = self.sealed
+        if sealed and self._capacity > 0:
+            # Older copies of these keys in the old generation are shadowed by
+            # the young one, and dropped with it.
+            self._young.update(sealed)
+            self._age()
         self.sealed = {}
         self._overlay_keys = None
 
@@ -145,13 +182,9 @@ class WriteBackCache:
 
     def invalidate(self) -> None:
         """Forget cached committed values (after the backend changed underneath)."""
-        self._clean.clear()
+        self._young, self._old = {}, {}
+        self._read = self.backend.reader(self.table)
 
-    def _remember(self, key: bytes, value: bytes | None) -> None:
-        if self._capacity <= 0:
-            return
-        clean = self._clean
-        clean[key] = value
-        clean.move_to_end(key)
-        if len(clean) > self._capacity:
-            clean.popitem(last=False)
+    def _age(self) -> None:
+        if 2 * len(self._young) > self._capacity:
+            self._old, self._young = self._young, {}

@@ -8,7 +8,13 @@ from typing import Any
 from streamkit.processor import StoreKind, StoreSpec
 from streamkit.state.backend import DATA, StoreBackend
 from streamkit.state.cache import DEFAULT_CAPACITY, WriteBackCache
-from streamkit.state.store import ManagedStore, serialize_key, serialize_prefix, store_serdes
+from streamkit.state.store import (
+    ManagedStore,
+    compact,
+    serialize_key,
+    serialize_prefix,
+    store_serdes,
+)
 from streamkit.state.window_keys import prefix_upper_bound
 
 
@@ -32,7 +38,9 @@ class CachedKeyValueStore(ManagedStore):
 
     def put(self, key: Any, value: Any) -> None:
         """Set ``key`` to ``value`` (``None`` deletes it)."""
-        self._cache.put(serialize_key(self._keys, key, self.name), self._values.serialize(value))
+        data = self._values.serialize(value)
+        self._cache.put(serialize_key(self._keys, key, self.name),
+                        None if data is None else compact(data))
 
     def delete(self, key: Any) -> None:
         """Remove ``key`` (a no-op if absent, but still logged as a tombstone)."""

@@ -4,7 +4,7 @@ process ends, so a logged in-memory store is rebuilt from its whole changelog.""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from streamkit.state.backend import DATA, Changes
 
@@ -52,6 +52,10 @@ class MemoryBackend:
     def get(self, table: str, key: bytes) -> bytes | None:
         """The committed value of ``key``."""
         return self._tables[table].entries.get(key)
+
+    def reader(self, table: str) -> Callable[[bytes], bytes | None]:
+        """The table's ``dict.get``."""
+        return self._tables[table].entries.get
 
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Committed entries with ``start <= key < end`` in byte order."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shutil
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from rocksdict import AccessType, Options, ReadOptions, Rdict, WriteBatch
@@ -103,6 +103,10 @@ class RocksDBBackend:
     def get(self, table: str, key: bytes) -> bytes | None:
         """The committed value of ``key``."""
         return self._families[table].get(key)
+
+    def reader(self, table: str) -> Callable[[bytes], bytes | None]:
+        """The column family's ``Rdict.get``."""
+        return self._families[table].get  # type: ignore[no-any-return]
 
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Committed entries with ``start <= key < end`` in byte order."""

@@ -25,20 +25,32 @@ from streamkit.state.backend import DATA, Changes, StoreBackend
 from streamkit.state.cache import DEFAULT_CAPACITY, WriteBackCache
 from streamkit.state.store import ManagedStore, serialize_key, store_serdes
 from streamkit.state.window_keys import (
+    TIME_BIAS,
     TIME_MAX,
     TIME_MIN,
     decode_index_key,
     decode_primary_key,
     encode_time,
     index_key,
+    index_key_of_prefix,
     index_key_of_primary,
     key_prefix,
     prefix_upper_bound,
     primary_key,
+    primary_key_of_prefix,
+    two_times,
 )
 
 BY_END = "by_end"
 WINDOW_TABLES = (DATA, BY_END)
+
+_MISSING = object()
+_join = b"".join
+_MEMO_KEY_TYPES = frozenset((str, int, bytes))
+# Exact types only: for these, equal keys always serialize alike (unlike 1 == 1.0
+# == True, or str subclasses with their own encoding).
+MEMO_LIMIT = 100_000
+"""Serialized keys a window store remembers (then it starts over)."""
 
 
 class CachedWindowStore(ManagedStore):
@@ -54,35 +66,85 @@ class CachedWindowStore(ManagedStore):
         super().__init__(spec, backend, (data, index))
         self._windows, self._index = data, index
         self._keys, self._values = store_serdes(spec)
+        self._serialize, self._deserialize = self._values.serialize, self._values.deserialize
+        self._prefixes: dict[Any, bytes] = {}
         self.retention_ms = spec.retention_ms
         self._latest_start = TIME_MIN
+        # No committed window starts later than this. A window starting later
+        # is new unless written since the last commit, so reading it skips the
+        # backend (a RocksDB miss): most new windows are such.
+        self._backend_starts_to = self._latest_committed_start()
+        self._sealed_starts_to = TIME_MIN
+
+    # get() and put() run once per window per record: they inline
+    # primary_key_of_prefix() and the write-back cache's dirty lookup.
 
     def get(self, key: Any, start: int, end: int) -> Any | None:
         """The value of ``key``'s window ``[start, end)``, ``None`` if absent."""
-        data = primary_key(serialize_key(self._keys, key, self.name), start, end)
-        return self._values.deserialize(self._windows.get(data))
+        prefix = self._prefixes.get(key) if type(key) is str else None
+        if prefix is None:
+            prefix = self._prefix_of(key)
+        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)
+        windows = self._windows
+        data: Any = windows.dirty.get(primary, _MISSING)
+        if data is _MISSING:
+            if start <= self._backend_starts_to:
+                data = windows.get(primary)
+            else:
+                data = windows.sealed.get(primary) if windows.sealed else None
+        return None if data is None else self._deserialize(data)
 
     def put(self, key: Any, start: int, end: int, value: Any) -> None:
         """Store ``value`` for ``key``'s window ``[start, end)`` (``None`` deletes)."""
         if value is None:
             self.delete(key, start, end)
             return
-        raw_key = serialize_key(self._keys, key, self.name)
-        self._windows.put(primary_key(raw_key, start, end), self._values.serialize(value))
-        self._index.put(index_key(raw_key, start, end), b"")
-        if start > self._latest_start:
+        prefix = self._prefixes.get(key) if type(key) is str else None
+        if prefix is None:
+            prefix = self._prefix_of(key)
+        data = _join((self._serialize(value), b""))  # type: ignore[arg-type]  # compact(), inlined
+        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)
+        windows = self._windows
+        # Index entries are written with their window's first put; an existing
+        # window (written since the last checkpoint, or committed) has one.
+        dirty = windows.dirty
+        previous = dirty.get(primary, _MISSING)
+        if previous is _MISSING:
+            if not windows.has_recent(primary):
+                self._index.put(index_key_of_prefix(prefix, start, end), b"")
+            windows.put(primary, data)
+        else:
+            if previous is None:
+                self._index.put(index_key_of_prefix(prefix, start, end), b"")
+            dirty[primary] = data  # already dirty: all that windows.put() would do
+        if start > self._latest_start:  # noqa: PLR1730
             self._latest_start = start
 
     def delete(self, key: Any, start: int, end: int) -> None:
         """Remove ``key``'s window ``[start, end)``."""
-        raw_key = serialize_key(self._keys, key, self.name)
-        self._windows.put(primary_key(raw_key, start, end), None)
-        self._index.put(index_key(raw_key, start, end), None)
+        prefix = self._prefix_of(key)
+        self._windows.put(primary_key_of_prefix(prefix, start, end), None)
+        self._index.put(index_key_of_prefix(prefix, start, end), None)
+
+    def _prefix_of(self, key: Any) -> bytes:
+        """The :func:`key_prefix` of ``key``'s windows, remembered for keys of the
+        common exact types (the per-record path serializes each key once)."""
+        memo = type(key) in _MEMO_KEY_TYPES
+        if memo:
+            prefix = self._prefixes.get(key)
+            if prefix is not None:
+                return prefix
+        prefix = key_prefix(serialize_key(self._keys, key, self.name))
+        if memo:
+            if len(self._prefixes) >= MEMO_LIMIT:
+                self._prefixes.clear()
+            self._prefixes[key] = prefix
+        return prefix
 
     def fetch(self, key: Any, start_from: int, start_to: int) -> Iterator[tuple[int, int, Any]]:
         """``(start, end, value)`` of ``key``'s windows with ``start_from <= start <=
         start_to``, by start (then end)."""
-        prefix = key_prefix(serialize_key(self._keys, key, self.name))
+        prefix = self._prefix_of(key)
         low = prefix + encode_time(start_from)
         high = prefix + encode_time(start_to + 1) if start_to < TIME_MAX else prefix_upper_bound(prefix)
         values = self._values.deserialize
@@ -119,6 +181,27 @@ class CachedWindowStore(ManagedStore):
         """Apply retention before the checkpoint seals this store's writes."""
         if self.retention_ms is not None and self._latest_start > TIME_MIN:
             self.expire(self._latest_start - self.retention_ms)
+        self._sealed_starts_to = self._latest_start  # every window sealed next starts by then
+
+    def committed(self) -> None:
+        """The sealed windows are on disk."""
+        super().committed()
+        self._backend_starts_to = max(self._backend_starts_to, self._sealed_starts_to)
+
+    def invalidate(self) -> None:
+        """The backend changed underneath (restore, wipe)."""
+        super().invalidate()
+        self._backend_starts_to = self._latest_committed_start()
+
+    def _latest_committed_start(self) -> int:
+        """The latest start of a committed window (one pass over the index, at
+        open and after a restore: the window store holds only retained windows)."""
+        latest = TIME_MIN
+        for entry, _ in self.backend.scan(BY_END, None, None):
+            start = decode_index_key(entry)[1]
+            if start > latest:  # noqa: PLR1730
+                latest = start
+        return latest
 
     def restore_changes(self, records: list[Record]) -> Changes:
         """Replay changelog records into both the windows and their index."""
@@ -133,4 +216,5 @@ class CachedWindowStore(ManagedStore):
                 start = decode_primary_key(record.key)[1]
                 if start > self._latest_start:
                     self._latest_start = start
+                self._backend_starts_to = max(self._backend_starts_to, start)
         return {DATA: windows, BY_END: index}

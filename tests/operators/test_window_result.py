@@ -1,0 +1,40 @@
+"""WindowResult keeps the behaviour of a frozen dataclass (its constructor is
+hand-written for speed)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+
+import orjson
+import pytest
+
+from operators import WindowResult
+
+
+def test_fields_equality_hash_and_repr() -> None:
+    result = WindowResult("/home", 10_000, 20_000, 3)
+    assert (result.key, result.start, result.end, result.value) == ("/home", 10_000, 20_000, 3)
+    assert result == WindowResult(key="/home", start=10_000, end=20_000, value=3)
+    assert result != WindowResult("/home", 10_000, 20_000, 4)
+    assert hash(result) == hash(WindowResult("/home", 10_000, 20_000, 3))
+    assert repr(result) == "WindowResult(key='/home', start=10000, end=20000, value=3)"
+
+
+def test_is_frozen() -> None:
+    result = WindowResult("k", 0, 10, 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.value = 2  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        WindowResult("k", 0, 10)  # type: ignore[call-arg]
+
+
+def test_dataclass_tools_copies_and_json_see_the_four_fields() -> None:
+    result = WindowResult("k", 0, 10, [1, 2])
+    assert dataclasses.asdict(result) == result.to_dict() == {
+        "key": "k", "start": 0, "end": 10, "value": [1, 2]}
+    assert dataclasses.replace(result, value=5) == WindowResult("k", 0, 10, 5)
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert copy.deepcopy(result) == result
+    assert orjson.loads(orjson.dumps(result)) == result.to_dict()
