@@ -1,6 +1,8 @@
 """Pick a log backend from a URL: ``--broker`` / ``STREAMKIT_BROKER``.
 
-* ``kafka://host:port[,host:port]`` — Apache Kafka;
+* ``kafka://host:port[,host:port][?setting=value&...]`` — Apache Kafka; the query
+  holds librdkafka client settings for every client (e.g. ``security.protocol``,
+  ``sasl.mechanism``, ``session.timeout.ms``);
 * ``embedded://PATH`` or a bare path — the embedded log in that directory;
 * nothing — the embedded log in ``./.streamkit``.
 """
@@ -21,12 +23,13 @@ def resolve_broker_url(url: str | None = None) -> str:
     canonical form (``kafka://…`` or ``embedded://ABSOLUTE_PATH``)."""
     raw = url or os.environ.get(BROKER_ENV) or DEFAULT_EMBEDDED_DIR
     if raw.startswith("kafka://"):
-        servers = raw[len("kafka://") :].strip("/")
+        servers, _, query = raw[len("kafka://") :].partition("?")
+        servers = servers.strip("/")
         if not servers or any(":" not in s for s in servers.split(",")):
             raise InvalidBrokerUrl(
                 f"broker URL {raw!r} needs host:port pairs, e.g. kafka://127.0.0.1:9092"
             )
-        return "kafka://" + servers
+        return "kafka://" + servers + (f"?{query}" if query else "")
     if raw.startswith("embedded://"):
         raw = raw[len("embedded://") :]
     elif "://" in raw:

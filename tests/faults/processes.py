@@ -30,6 +30,16 @@ def write_app_file(directory: Path, builder: str, **names: str) -> Path:
     return path
 
 
+def with_short_sessions(broker_url: str) -> str:
+    """On Kafka, a SIGKILLed member keeps its partitions until its session times out,
+    so each kill costs one session timeout: use the shortest one a broker with
+    default settings accepts (group.min.session.timeout.ms = 6 s)."""
+    if not broker_url.startswith("kafka://"):
+        return broker_url
+    joiner = "&" if "?" in broker_url else "?"
+    return f"{broker_url}{joiner}session.timeout.ms=6000&heartbeat.interval.ms=1000"
+
+
 @dataclass
 class AppProcess:
     """One ``streamkit run`` process group and its log."""
@@ -43,7 +53,7 @@ class AppProcess:
               guarantee: str, until_idle_s: float | None = None,
               workers: int = 1) -> AppProcess:
         command = [sys.executable, "-m", "streamkit.cli", "run", str(app_file),
-                   "--broker", broker_url, "--guarantee", guarantee,
+                   "--broker", with_short_sessions(broker_url), "--guarantee", guarantee,
                    "--state-dir", str(state_root), "--workers", str(workers)]
         if until_idle_s is not None:
             command += ["--until-idle", str(until_idle_s)]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from streamkit.log import BrokerUnavailable, DeliveryFailed
+from streamkit.log import BrokerError, BrokerUnavailable, DeliveryFailed
 from streamkit.log.kafka import KafkaBroker
 
 NOBODY = "kafka://127.0.0.1:1"  # port 1: connection refused at once
@@ -20,3 +20,12 @@ def test_flush_that_times_out_raises_delivery_failed() -> None:
     producer.send("anything", b"v")
     with pytest.raises(DeliveryFailed, match="not acknowledged"):
         producer.flush(timeout=1.0)
+
+
+@pytest.mark.kafka
+def test_client_settings_in_the_url_reach_every_client(kafka_bootstrap: str) -> None:
+    # message.max.bytes is checked by librdkafka itself: a record over it is refused.
+    producer = KafkaBroker(f"kafka://{kafka_bootstrap}?message.max.bytes=1000").producer()
+    with pytest.raises(BrokerError, match="MSG_SIZE_TOO_LARGE"):
+        producer.send("any-topic", b"x" * 2000, b"k")
+    producer.close()

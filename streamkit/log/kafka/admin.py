@@ -17,7 +17,12 @@ from confluent_kafka.admin import (
 )
 
 from streamkit.log.errors import BrokerError, TopicNotFound
-from streamkit.log.kafka.config import METADATA_TIMEOUT_S, REQUEST_TIMEOUT_S, admin_config
+from streamkit.log.kafka.config import (
+    METADATA_TIMEOUT_S,
+    REQUEST_TIMEOUT_S,
+    admin_config,
+    make_client,
+)
 from streamkit.log.kafka.errors import with_retries
 from streamkit.log.kafka.records import from_native, offset_or_none, to_native
 from streamkit.log.records import TopicDescription, TopicPartition
@@ -31,9 +36,9 @@ _METADATA_PROPAGATION_S = 30.0
 class KafkaAdmin:
     """Administration of one Kafka cluster."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, settings: Mapping[str, str] | None = None) -> None:
         self._servers = bootstrap_servers
-        self._client = AdminClient(admin_config(bootstrap_servers))
+        self._client = make_client(AdminClient, admin_config(bootstrap_servers), settings)
 
     def create_topic(
         self, name: str, partitions: int = 1, config: Mapping[str, str] | None = None

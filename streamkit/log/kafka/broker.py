@@ -5,28 +5,35 @@ from __future__ import annotations
 from streamkit.log.broker import AutoOffsetReset, IsolationLevel
 from streamkit.log.errors import InvalidBrokerUrl
 from streamkit.log.kafka.admin import KafkaAdmin
+from streamkit.log.kafka.config import parse_client_settings
 from streamkit.log.kafka.consumer import KafkaConsumer
 from streamkit.log.kafka.producer import KafkaProducer
 
 
 class KafkaBroker:
-    """Apache Kafka at ``kafka://host:port[,host:port]``. Connects lazily: each
-    client it hands out opens its own connections."""
+    """Apache Kafka at ``kafka://host:port[,host:port][?setting=value&...]``. The
+    query's librdkafka settings apply to every client (e.g. SASL/SSL for a secured
+    cluster). Connects lazily: each client it hands out opens its own connections."""
 
     def __init__(self, url: str) -> None:
         if not url.startswith("kafka://") or not url[len("kafka://") :].strip("/"):
             raise InvalidBrokerUrl(f"{url!r} is not a Kafka URL: use kafka://host:port[,host:port]")
         self.url = url
-        self.bootstrap_servers = url[len("kafka://") :].strip("/")
+        servers, _, query = url[len("kafka://") :].partition("?")
+        self.bootstrap_servers = servers.strip("/")
+        self.client_settings = parse_client_settings(query)
 
     def admin(self) -> KafkaAdmin:
         """A client for topic and group administration."""
-        return KafkaAdmin(self.bootstrap_servers)
+        return KafkaAdmin(self.bootstrap_servers, self.client_settings)
 
     def producer(self, *, transactional_id: str | None = None, linger_ms: int = 5) -> KafkaProducer:
         """An idempotent producer; transactional when given a ``transactional_id``."""
         return KafkaProducer(
-            self.bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms
+            self.bootstrap_servers,
+            transactional_id=transactional_id,
+            linger_ms=linger_ms,
+            settings=self.client_settings,
         )
 
     def consumer(
@@ -42,6 +49,7 @@ class KafkaBroker:
             group_id=group_id,
             isolation_level=isolation_level,
             auto_offset_reset=auto_offset_reset,
+            settings=self.client_settings,
         )
 
     def close(self) -> None:

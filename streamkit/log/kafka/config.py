@@ -7,7 +7,15 @@ partitioner, idempotent producers, manual commits, cooperative rebalancing.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+from confluent_kafka import KafkaError, KafkaException
+
+from streamkit.log.errors import InvalidBrokerUrl
+
+T = TypeVar("T")
 
 _log = logging.getLogger("streamkit.log.kafka")
 
@@ -22,6 +30,52 @@ REQUEST_TIMEOUT_S = 15.0
 SESSION_TIMEOUT_MS = 10_000
 # A metadata request is cheap: when it takes longer than this, the cluster is not answering.
 METADATA_TIMEOUT_S = 5.0
+
+
+# Settings a broker URL may not override: each carries a streamkit guarantee, or is
+# chosen per client by streamkit itself.
+RESERVED_SETTINGS = {
+    "bootstrap.servers": "it comes from the URL's host:port list",
+    "enable.idempotence": "producers are always idempotent",
+    "acks": "acknowledged records must be on every in-sync replica",
+    "transactional.id": "exactly-once chooses one per worker",
+    "partitioner": "keys must partition like Java clients (murmur2)",
+    "group.id": "the group is the app's name",
+    "enable.auto.commit": "offsets are committed only at checkpoints",
+    "isolation.level": "readers choose it per client",
+}
+
+
+def parse_client_settings(query: str) -> dict[str, str]:
+    """librdkafka settings from a broker URL's query string.
+
+    >>> parse_client_settings("security.protocol=SASL_SSL&session.timeout.ms=6000")
+    {'security.protocol': 'SASL_SSL', 'session.timeout.ms': '6000'}
+    """
+    settings: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        if name in RESERVED_SETTINGS:
+            raise InvalidBrokerUrl(
+                f"the broker URL may not set {name!r}: {RESERVED_SETTINGS[name]}. "
+                "Remove it from the URL's query."
+            )
+        settings[name] = value
+    return settings
+
+
+def make_client(factory: Callable[[dict[str, Any]], T], config: dict[str, Any],
+                settings: Mapping[str, str] | None) -> T:
+    """A librdkafka client made from ``config`` with the broker URL's settings on
+    top; a setting librdkafka rejects is reported as a broker URL mistake."""
+    try:
+        return factory(config | dict(settings) if settings else config)
+    except KafkaException as error:
+        if settings and error.args[0].code() == KafkaError._INVALID_ARG:
+            raise InvalidBrokerUrl(
+                f"a client setting in the broker URL was rejected: {error.args[0].str()}. "
+                "See librdkafka's CONFIGURATION.md for the names and values it accepts."
+            ) from None
+        raise
 
 
 def common_config(bootstrap_servers: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 
 from streamkit.log.broker import AutoOffsetReset, IsolationLevel, PartitionsCallback
 from streamkit.log.errors import BrokerError, CommitFailed, TopicNotFound
-from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, consumer_config
+from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, consumer_config, make_client
 from streamkit.log.kafka.errors import UNAVAILABLE_CODES, kafka_error_of, translate, with_retries
 from streamkit.log.kafka.records import (
     from_natives,
@@ -43,18 +43,18 @@ class KafkaConsumer:
         group_id: str | None = None,
         isolation_level: IsolationLevel = "read_committed",
         auto_offset_reset: AutoOffsetReset = "earliest",
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self._servers = bootstrap_servers
         self._group_id = group_id
         self._auto_offset_reset = auto_offset_reset
-        self._consumer = confluent_kafka.Consumer(
-            consumer_config(
-                bootstrap_servers,
-                group_id=group_id or f"streamkit-private-{uuid.uuid4().hex}",
-                isolation_level=isolation_level,
-                auto_offset_reset=auto_offset_reset,
-            )
+        config = consumer_config(
+            bootstrap_servers,
+            group_id=group_id or f"streamkit-private-{uuid.uuid4().hex}",
+            isolation_level=isolation_level,
+            auto_offset_reset=auto_offset_reset,
         )
+        self._consumer = make_client(confluent_kafka.Consumer, config, settings)
         # Positions chosen by seek() that librdkafka will only report once it fetches:
         # partition -> (sought offset, librdkafka's position right after the seek).
         self._sought: dict[TopicPartition, tuple[int, int]] = {}

@@ -8,7 +8,7 @@ import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException
 
 from streamkit.log.errors import BrokerError, DeliveryFailed, ProducerFenced, TransactionAborted
-from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, producer_config
+from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, make_client, producer_config
 from streamkit.log.kafka.errors import UNAVAILABLE_CODES, kafka_error_of, translate
 from streamkit.log.kafka.records import natives_with_offsets
 from streamkit.log.records import GroupMetadata, Headers, TopicPartition
@@ -27,12 +27,18 @@ class KafkaProducer:
     """An idempotent (optionally transactional) producer with Java-compatible keying."""
 
     def __init__(
-        self, bootstrap_servers: str, *, transactional_id: str | None = None, linger_ms: int = 5
+        self,
+        bootstrap_servers: str,
+        *,
+        transactional_id: str | None = None,
+        linger_ms: int = 5,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self._servers = bootstrap_servers
-        self._producer = confluent_kafka.Producer(
-            producer_config(bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms)
+        config = producer_config(
+            bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms
         )
+        self._producer = make_client(confluent_kafka.Producer, config, settings)
         self._failures: list[tuple[str, KafkaError]] = []
         self._sends = 0
 
