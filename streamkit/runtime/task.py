@@ -158,8 +158,8 @@ class StreamTask:
             if processor is not None:
                 self._processors.append((node.name, processor))
                 processes[node.name] = processor.process
-            if getattr(node, "error_policy", None) is not None:
-                self._policies[node.name] = node.error_policy  # type: ignore[union-attr]
+            if isinstance(node, (SourceNode, ProcessorNode)) and node.error_policy is not None:
+                self._policies[node.name] = node.error_policy
             if isinstance(node, ProcessorNode):
                 self._outputs[node.name] = node.outputs
         for node in sub.nodes:

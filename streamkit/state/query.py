@@ -98,9 +98,9 @@ def get_value(
                     _, start, end = decode_primary_key(data)
                     found.append(StoredEntry(task_id, key, values.deserialize(value), start, end))
             else:
-                value = db.get(raw_key)
-                if value is not None:
-                    found.append(StoredEntry(task_id, key, values.deserialize(value)))
+                stored = db.get(raw_key)
+                if stored is not None:
+                    found.append(StoredEntry(task_id, key, values.deserialize(stored)))
         finally:
             db.close()
     return found

@@ -23,6 +23,7 @@ import shutil
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
 from rocksdict import AccessType, Options, ReadOptions, Rdict, WriteBatch
 
@@ -74,8 +75,8 @@ def scan_rdict(db: Rdict, start: bytes | None, end: bytes | None) -> Iterator[tu
     # rocksdict (0.3.29) iterators do not own their upper bound: the ReadOptions
     # and the bound must outlive the iteration, or RocksDB reads freed memory and
     # stops early. This generator's frame keeps both alive until it is done.
-    for entry in items:
-        yield entry
+    for key, value in items:
+        yield cast(bytes, key), value  # raw_mode: keys and values are bytes
     del options, end
 
 
