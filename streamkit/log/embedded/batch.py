@@ -31,6 +31,7 @@ MAGIC = 0x314C4B53  # b"SKL1"
 HEADER = struct.Struct("<IIIqIIqqq")
 HEADER_SIZE = HEADER.size
 _RECORD = struct.Struct("<IqiiH")
+_pack_record = _RECORD.pack
 _HEADER_ENTRY = struct.Struct("<Hi")
 _CRC_FROM = 12  # the crc covers everything after magic, length and crc
 
@@ -64,6 +65,34 @@ class BatchHeader(NamedTuple):
         return self.base_offset + self.last_offset_delta + 1
 
 
+def _add_general(
+    body: bytearray,
+    delta: int,
+    timestamp: int,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Headers,
+) -> None:
+    """Append a record with any null key/value and any headers to ``body``."""
+    headers = tuple(headers)
+    body += _pack_record(
+        delta,
+        timestamp,
+        -1 if key is None else len(key),
+        -1 if value is None else len(value),
+        len(headers),
+    )
+    if key is not None:
+        body += key
+    if value is not None:
+        body += value
+    for name, hvalue in headers:
+        encoded = name.encode()
+        body += _HEADER_ENTRY.pack(len(encoded), len(hvalue))
+        body += encoded
+        body += hvalue
+
+
 class BatchBuilder:
     """Accumulates records for one partition into an offset-free batch body.
 
@@ -86,29 +115,38 @@ class BatchBuilder:
         value: bytes | None,
         headers: Headers = (),
         offset_delta: int | None = None,
-    ) -> None:
-        """Append one record (``offset_delta`` defaults to the next one)."""
+    ) -> int:
+        """Append one record (``offset_delta`` defaults to the next one); the
+        body's size in bytes afterwards.
+
+        A record that cannot be encoded (say a ``str`` value: ``TypeError``)
+        raises and leaves the batch as it was.
+        """
+        # The producer calls this once per record: the common shape (key and
+        # value present, no headers) takes three appends and nothing else.
         delta = self.last_delta + 1 if offset_delta is None else offset_delta
         body = self.body
-        body += _RECORD.pack(
-            delta,
-            timestamp,
-            -1 if key is None else len(key),
-            -1 if value is None else len(value),
-            len(headers),
-        )
-        if key is not None:
-            body += key
-        if value is not None:
-            body += value
-        for name, hvalue in headers:
-            encoded = name.encode()
-            body += _HEADER_ENTRY.pack(len(encoded), len(hvalue))
-            body += encoded
-            body += hvalue
+        size = len(body)
+        try:
+            if headers or key is None or value is None:
+                _add_general(body, delta, timestamp, key, value, headers)
+            else:
+                body += _pack_record(delta, timestamp, len(key), len(value), 0)
+                body += key
+                body += value
+        except TypeError as exc:
+            del body[size:]
+            raise TypeError(
+                f"record keys, values and header values must be bytes: {exc}"
+            ) from None
+        except BaseException:
+            del body[size:]  # never leave half a record in the batch
+            raise
         self.count += 1
         self.last_delta = delta
-        self.max_timestamp = max(self.max_timestamp, timestamp)
+        if timestamp > self.max_timestamp:  # noqa: PLR1730 (a max() call costs more per record)
+            self.max_timestamp = timestamp
+        return len(body)
 
     def __len__(self) -> int:
         return len(self.body) + HEADER_SIZE

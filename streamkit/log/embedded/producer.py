@@ -1,9 +1,16 @@
 """The embedded producer: batches per partition in memory, one write and one
-fsync per partition per flush (group commit)."""
+fsync per partition per flush (group commit).
+
+Full batches past a bound are written behind the sender's back: one background
+append at a time, so that encoding the next records overlaps the previous
+write and fsync. Nothing is acknowledged until :meth:`EmbeddedProducer.flush`
+has waited for every write, its own and the background one.
+"""
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Mapping
 
@@ -12,12 +19,76 @@ from streamkit.log.embedded.partition_log import MAX_BATCH_BYTES, LogConfig, Par
 from streamkit.log.embedded.topics import TopicStore
 from streamkit.log.embedded.transactions import ProducerIdentity, TransactionCoordinator
 from streamkit.log.errors import BrokerError, DeliveryFailed, TransactionAborted
-from streamkit.log.partitioner import partition_for_key
+from streamkit.log.partitioner import KeyPartitioner
 from streamkit.log.records import GroupMetadata, Headers, TopicPartition
 
-# Bound on records buffered outside a transaction before send() writes them
+# Bound on full batches buffered outside a transaction before send() writes them
 # itself; they become acknowledged only at flush().
 _AUTO_WRITE_BYTES = 16 << 20
+_now = time.time
+
+
+class _WriteBehind:
+    """At most one append of set-aside batches running on a background thread
+    (``pwrite`` and ``fdatasync`` release the GIL, so ``send`` keeps encoding).
+
+    A failed append is kept until :meth:`wait` raises it; until then nothing
+    more is started, so that a partition never gets later records after a gap.
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, jobs: list[tuple[PartitionLog, list[BatchBuilder]]]) -> bool:
+        """Wait for the previous append, then append ``jobs`` in the background
+        (in order: batches of one partition stay in sequence). ``False`` if an
+        earlier append failed and ``jobs`` were not started."""
+        self._join()
+        if self._error is not None:
+            return False
+        self._thread = threading.Thread(
+            target=self._run, args=(jobs,), name="streamkit-embedded-write-behind"
+        )
+        self._thread.start()
+        return True
+
+    def _run(self, jobs: list[tuple[PartitionLog, list[BatchBuilder]]]) -> None:
+        try:
+            for log, builders in jobs:
+                log.append(builders)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the sender by wait()
+            self._error = exc
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def wait(self) -> None:
+        """Return once the running append (if any) is durable; raise
+        :class:`DeliveryFailed` if any append since the last ``wait`` failed."""
+        self._join()
+        error, self._error = self._error, None
+        if isinstance(error, OSError):
+            raise DeliveryFailed(f"could not append to the embedded log: {error}") from error
+        if error is not None:
+            raise error
+
+
+class _TopicBuffers:
+    """One topic's open batches (one slot per partition) and how records are
+    routed to them: the key memo, and the sticky partition for null keys."""
+
+    __slots__ = ("cached", "keys", "name", "open", "partitions", "sticky")
+
+    def __init__(self, name: str, partitions: int) -> None:
+        self.name = name
+        self.partitions = partitions
+        self.open: list[BatchBuilder | None] = [None] * partitions
+        self.keys = KeyPartitioner(partitions)
+        self.cached = self.keys.cached
+        self.sticky = -1  # no sticky partition chosen yet
 
 
 class EmbeddedProducer:
@@ -41,13 +112,14 @@ class EmbeddedProducer:
         self._transactional_id = transactional_id
         self._linger_ms = linger_ms
         self._logs: dict[TopicPartition, PartitionLog] = {}
-        self._partitions: dict[str, int] = {}
-        self._sticky: dict[str, int] = {}
-        self._open: dict[TopicPartition, BatchBuilder] = {}
+        self._buffers: dict[str, _TopicBuffers] = {}
         self._full: dict[TopicPartition, list[BatchBuilder]] = {}
-        self._buffered = 0
+        self._full_bytes = 0
+        self._write_behind = _WriteBehind()
         self._identity: ProducerIdentity | None = None
         self._in_transaction = False
+        # send() is refused until begin_transaction() on a transactional producer
+        self._needs_begin = transactional_id is not None
         self._txn_offsets: dict[str, dict[TopicPartition, int]] = {}
         self._txn_groups: list[GroupMetadata] = []
         self._closed = False
@@ -65,49 +137,76 @@ class EmbeddedProducer:
         headers: Headers | None = None,
     ) -> None:
         """Queue one record (see :meth:`Producer.send`)."""
-        if self._transactional_id is not None and not self._in_transaction:
+        # The per-record path of every embedded pipeline: keep it to a few
+        # dict/list look-ups and one encode (see BENCHMARKS B6).
+        if self._needs_begin:
             raise BrokerError(
                 f"producer {self._transactional_id!r} is transactional: call "
                 "begin_transaction() before send()"
             )
-        count = self._partitions.get(topic)
-        if count is None:
-            count = self._partitions[topic] = self._topics.describe(topic).partitions
+        buffers = self._buffers.get(topic)
+        if buffers is None:
+            buffers = self._buffers_for(topic)
         if partition is None:
             if key is not None:
-                partition = partition_for_key(key, count)
-            else:
-                partition = self._sticky.get(topic)
+                try:
+                    partition = buffers.cached(key)
+                except (TypeError, ValueError):  # unhashable: KeyPartitioner hashes it
+                    partition = None
                 if partition is None:
-                    partition = self._sticky[topic] = random.randrange(count)
-        elif not 0 <= partition < count:
-            raise BrokerError(f"topic {topic!r} has {count} partitions; no partition {partition}")
-        tp = TopicPartition(topic, partition)
-        builder = self._open.get(tp)
+                    partition = buffers.keys.partition(key)
+            else:
+                partition = buffers.sticky
+                if partition < 0:
+                    partition = buffers.sticky = random.randrange(buffers.partitions)
+        elif not 0 <= partition < buffers.partitions:
+            raise BrokerError(
+                f"topic {topic!r} has {buffers.partitions} partitions; no partition {partition}"
+            )
+        builder = buffers.open[partition]
         if builder is None:
-            builder = self._open[tp] = BatchBuilder()
-        before = len(builder.body)
-        builder.add(
-            int(time.time() * 1000) if timestamp is None else timestamp,
+            builder = buffers.open[partition] = BatchBuilder()
+        size = builder.add(
+            int(_now() * 1000) if timestamp is None else timestamp,
             key,
             value,
-            tuple(headers) if headers else (),
+            headers or (),
         )
-        self._buffered += len(builder.body) - before
-        if len(builder.body) >= MAX_BATCH_BYTES:
-            self._full.setdefault(tp, []).append(builder)
-            del self._open[tp]
-            if key is None and partition == self._sticky.get(topic) and count > 1:
-                self._sticky[topic] = (partition + 1) % count  # Kafka's sticky partitioner
-            if self._buffered >= _AUTO_WRITE_BYTES and not self._in_transaction:
-                self.flush()
+        if size >= MAX_BATCH_BYTES:
+            self._close_batch(buffers, partition, builder, key is None)
+
+    def _buffers_for(self, topic: str) -> _TopicBuffers:
+        buffers = self._buffers[topic] = _TopicBuffers(
+            topic, self._topics.describe(topic).partitions
+        )
+        return buffers
+
+    def _close_batch(
+        self, buffers: _TopicBuffers, partition: int, builder: BatchBuilder, keyless: bool
+    ) -> None:
+        """Set a full batch aside for the next write; bound what is buffered."""
+        self._full.setdefault(TopicPartition(buffers.name, partition), []).append(builder)
+        self._full_bytes += len(builder)
+        buffers.open[partition] = None
+        if keyless and partition == buffers.sticky and buffers.partitions > 1:
+            buffers.sticky = (partition + 1) % buffers.partitions  # Kafka's sticky partitioner
+        if self._full_bytes >= _AUTO_WRITE_BYTES and not self._in_transaction:
+            jobs = [(self._writer_for(tp), builders) for tp, builders in self._full.items()]
+            self._full, self._full_bytes = {}, 0
+            # if an earlier write failed, these are dropped: flush() will raise
+            # for every record since the last flush
+            self._write_behind.start(jobs)
 
     def _take_batches(self) -> dict[TopicPartition, list[BatchBuilder]]:
         batches = self._full
-        for tp, builder in self._open.items():
-            batches.setdefault(tp, []).append(builder)
-        self._full, self._open, self._buffered = {}, {}, 0
-        self._sticky.clear()
+        for buffers in self._buffers.values():
+            open_ = buffers.open
+            for partition, builder in enumerate(open_):
+                if builder is not None:
+                    batches.setdefault(TopicPartition(buffers.name, partition), []).append(builder)
+                    open_[partition] = None
+            buffers.sticky = -1
+        self._full, self._full_bytes = {}, 0
         return batches
 
     def _writer_for(self, tp: TopicPartition) -> PartitionLog:
@@ -121,6 +220,13 @@ class EmbeddedProducer:
         """Append everything queued and return once it is durable."""
         if self._in_transaction:
             return  # a transaction's records become durable at commit
+        try:
+            self._write_behind.wait()
+        except BaseException:
+            # no record since the last flush is acknowledged: drop them all
+            # rather than append later records after the ones that were lost
+            self._take_batches()
+            raise
         batches = self._take_batches()
         try:
             for tp, builders in batches.items():
@@ -143,6 +249,7 @@ class EmbeddedProducer:
         if self._in_transaction:
             raise BrokerError("a transaction is already open: commit or abort it first")
         self._in_transaction = True
+        self._needs_begin = False
         self._txn_offsets, self._txn_groups = {}, []
 
     def send_offsets_to_transaction(
@@ -163,6 +270,7 @@ class EmbeddedProducer:
         batches = self._take_batches()
         offsets, groups = self._txn_offsets, self._txn_groups
         self._in_transaction = False
+        self._needs_begin = True
         self._txn_offsets, self._txn_groups = {}, []
 
         def check_ownership() -> None:
@@ -189,6 +297,7 @@ class EmbeddedProducer:
         """Drop the transaction's records and offsets."""
         self._take_batches()
         self._in_transaction = False
+        self._needs_begin = self._transactional_id is not None
         self._txn_offsets, self._txn_groups = {}, []
 
     def close(self) -> None:
