@@ -18,6 +18,17 @@ from streamkit.state.manager import TaskStateManager, open_store
 from streamkit.state.window import CachedWindowStore
 
 __all__ = [
-    "CachedKeyValueStore", "CachedWindowStore", "DEFAULT_STATE_ROOT", "StateError", "StoreClosed", "StoreNotFound", "TaskStateManager", "app_state_dir",
-    "changelog_config", "changelog_topic", "ensure_changelog_topics", "open_store", "store_dir",
+    "DEFAULT_STATE_ROOT",
+    "CachedKeyValueStore",
+    "CachedWindowStore",
+    "StateError",
+    "StoreClosed",
+    "StoreNotFound",
+    "TaskStateManager",
+    "app_state_dir",
+    "changelog_config",
+    "changelog_topic",
+    "ensure_changelog_topics",
+    "open_store",
+    "store_dir",
 ]

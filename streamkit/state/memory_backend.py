@@ -13,7 +13,7 @@ class _Table:
     """A dict plus a sorted key list that is rebuilt lazily, only when a scan
     follows a change (scans read committed state, which changes once per commit)."""
 
-    __slots__ = ("entries", "_sorted")
+    __slots__ = ("_sorted", "entries")
 
     def __init__(self) -> None:
         self.entries: dict[bytes, bytes] = {}

@@ -20,7 +20,7 @@ from typing import Any
 
 from rocksdict import Options, Rdict
 
-from streamkit.processor import StoreKind, StoreSpec, TaskId
+from streamkit.processor import StoreSpec, TaskId
 from streamkit.state.backend import DATA
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir, parse_task_dir, store_dir
 from streamkit.state.rocksdb_backend import META, open_rdict, read_offset, scan_rdict

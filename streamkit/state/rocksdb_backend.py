@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import cast
 
-from rocksdict import AccessType, Options, ReadOptions, Rdict, WriteBatch
+from rocksdict import AccessType, Options, Rdict, ReadOptions, WriteBatch
 
 from streamkit.state.backend import DATA, Changes
 from streamkit.state.errors import StateError

@@ -214,7 +214,6 @@ class CachedWindowStore(ManagedStore):
             index[index_key_of_primary(record.key)] = None if record.value is None else b""
             if record.value is not None:
                 start = decode_primary_key(record.key)[1]
-                if start > self._latest_start:
-                    self._latest_start = start
+                self._latest_start = max(self._latest_start, start)
                 self._backend_starts_to = max(self._backend_starts_to, start)
         return {DATA: windows, BY_END: index}

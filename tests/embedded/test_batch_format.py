@@ -2,8 +2,8 @@
 
 import doctest
 
-import streamkit.log.embedded.assignment as assignment
 from streamkit.log import Record, TopicPartition
+from streamkit.log.embedded import assignment
 from streamkit.log.embedded.assignment import assign_range
 from streamkit.log.embedded.batch import (
     BatchBuilder,

@@ -128,7 +128,7 @@ def test_a_record_that_cannot_be_encoded_leaves_the_batch_as_it_was() -> None:
     builder.add(3, None, b"second", (("h", b"x"),))
     raw = builder.seal(0)
     header = read_header(raw, 0)
-    assert header is not None and header.count == 2
+    assert header is not None and header.record_count == 2
     records = decode_records(raw, 0, header, "t", 0)
     assert [(r.offset, r.value, r.headers) for r in records] == [
         (0, b"first", ()),

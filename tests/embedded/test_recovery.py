@@ -86,7 +86,7 @@ def _collect_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def spy(self, pending):  # type: ignore[no-untyped-def]
         for pos, header, data in pending:
-            _COUNTS[(pos, pos + len(data))] = header.count
+            _COUNTS[(pos, pos + len(data))] = header.record_count
         return original(self, pending)
 
     monkeypatch.setattr(partition_log.PartitionLog, "_write_locked", spy)
