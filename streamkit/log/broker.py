@@ -178,6 +178,12 @@ class Broker(Protocol):
         group_id: str | None = None,
         isolation_level: IsolationLevel = "read_committed",
         auto_offset_reset: AutoOffsetReset = "earliest",
-    ) -> Consumer: ...
+        co_partitioned: bool = False,
+    ) -> Consumer:
+        """A consumer. With ``co_partitioned``, every group member that gets
+        partition *n* of one subscribed topic gets partition *n* of every other
+        subscribed topic with as many partitions (Kafka's range assignor): what a
+        task reading several co-partitioned topics needs. Otherwise the backend
+        may balance partitions freely (Kafka: cooperative-sticky)."""
 
     def close(self) -> None: ...

@@ -67,7 +67,10 @@ class EmbeddedBroker:
         group_id: str | None = None,
         isolation_level: IsolationLevel = "read_committed",
         auto_offset_reset: AutoOffsetReset = "earliest",
+        co_partitioned: bool = False,
     ) -> EmbeddedConsumer:
+        """A consumer; groups always assign by range, so they are always
+        co-partitioned (``co_partitioned`` changes nothing here)."""
         return EmbeddedConsumer(
             self.topics, group_id, isolation_level, auto_offset_reset, self._roll_forward
         )

@@ -42,6 +42,7 @@ class KafkaBroker:
         group_id: str | None = None,
         isolation_level: IsolationLevel = "read_committed",
         auto_offset_reset: AutoOffsetReset = "earliest",
+        co_partitioned: bool = False,
     ) -> KafkaConsumer:
         """A consumer; give it a ``group_id`` to subscribe or commit."""
         return KafkaConsumer(
@@ -49,6 +50,7 @@ class KafkaBroker:
             group_id=group_id,
             isolation_level=isolation_level,
             auto_offset_reset=auto_offset_reset,
+            co_partitioned=co_partitioned,
             settings=self.client_settings,
         )
 

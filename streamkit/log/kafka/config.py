@@ -112,15 +112,23 @@ def producer_config(
 
 
 def consumer_config(
-    bootstrap_servers: str, *, group_id: str, isolation_level: str, auto_offset_reset: str
+    bootstrap_servers: str,
+    *,
+    group_id: str,
+    isolation_level: str,
+    auto_offset_reset: str,
+    co_partitioned: bool = False,
 ) -> dict[str, Any]:
-    """A consumer's settings: commits only when asked, cooperative rebalancing."""
+    """A consumer's settings: commits only when asked; cooperative rebalancing, or
+    the range assignor when partition n of every subscribed topic must go to the
+    same member (cooperative-sticky balances partitions one by one, so it may
+    split a task's co-partitioned inputs between members)."""
     return common_config(bootstrap_servers) | {
         "group.id": group_id,
         "enable.auto.commit": False,
         "isolation.level": isolation_level,
         "auto.offset.reset": auto_offset_reset,
-        "partition.assignment.strategy": "cooperative-sticky",
+        "partition.assignment.strategy": "range" if co_partitioned else "cooperative-sticky",
         "session.timeout.ms": SESSION_TIMEOUT_MS,
         # Consumers read topics that exist; they never create them by accident.
         "allow.auto.create.topics": False,

@@ -43,16 +43,21 @@ class KafkaConsumer:
         group_id: str | None = None,
         isolation_level: IsolationLevel = "read_committed",
         auto_offset_reset: AutoOffsetReset = "earliest",
+        co_partitioned: bool = False,
         settings: Mapping[str, str] | None = None,
     ) -> None:
         self._servers = bootstrap_servers
         self._group_id = group_id
         self._auto_offset_reset = auto_offset_reset
+        # The range assignor rebalances eagerly: the assignment can then only be
+        # changed as a whole (assign), never incrementally.
+        self._eager = co_partitioned
         config = consumer_config(
             bootstrap_servers,
             group_id=group_id or f"streamkit-private-{uuid.uuid4().hex}",
             isolation_level=isolation_level,
             auto_offset_reset=auto_offset_reset,
+            co_partitioned=co_partitioned,
         )
         self._consumer = make_client(confluent_kafka.Consumer, config, settings)
         # Positions chosen by seek() that librdkafka will only report once it fetches:
@@ -126,8 +131,13 @@ class KafkaConsumer:
                 raise BrokerError(f"cannot seek {partition} to {offset}: {exc}") from exc
             if partition not in self.assignment():
                 raise BrokerError(f"cannot seek {partition}: it is not assigned") from exc
-            self._consumer.incremental_unassign([to_native(partition)])
-            self._consumer.incremental_assign([native])
+            if self._eager:
+                self._consumer.assign([
+                    native if tp == partition else to_native(tp, self.position(tp))
+                    for tp in self.assignment()])
+            else:
+                self._consumer.incremental_unassign([to_native(partition)])
+                self._consumer.incremental_assign([native])
         self._sought[partition] = (offset, self._native_position(partition))
 
     def position(self, partition: TopicPartition) -> int:

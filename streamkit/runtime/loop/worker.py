@@ -230,8 +230,11 @@ class Worker:
         if opts.exactly_once:
             self.retrying("initializing transactions", self.producer.init_transactions)
         self._send_fn = self.producer.send
+        # A task that reads several topics needs partition n of each on one member.
+        co_partitioned = any(len(sub.source_topics) > 1 for sub in self.subtopologies)
         self.consumer = self.broker.consumer(group_id=self.app.name,
-                                             isolation_level="read_committed")
+                                             isolation_level="read_committed",
+                                             co_partitioned=co_partitioned)
         self.checkpointer = Checkpointer(self.producer, self.consumer,
                                          exactly_once=opts.exactly_once)
         self.consumer.subscribe(self.registry.source_topics(), on_assign=self._on_assign,
