@@ -96,6 +96,10 @@ def worker_options(app: Any, config: RunConfig, index: int) -> WorkerOptions:
 
 def prepare(config: RunConfig) -> Any:
     """Load the app and create its missing topics, failing early with a clear error."""
+    if config.serve:
+        from streamkit.query.service import parse_serve_address
+
+        parse_serve_address(config.serve)  # a bad address fails before anything starts
     app = load_app(config.app_ref)
     broker = open_broker(config.broker_url)
     try:

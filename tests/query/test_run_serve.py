@@ -78,3 +78,13 @@ def test_a_running_app_serves_its_counts_over_http(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=WAIT_S) == 0
+
+
+def test_a_bad_serve_address_fails_before_anything_starts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "streamkit.cli", "run", str(EXAMPLES / "wordcount.py"),
+         "--broker", f"embedded://{tmp_path / 'log'}", "--workers", "2",
+         "--serve", "localhost"], capture_output=True, text=True, timeout=WAIT_S, check=False)
+    assert result.returncode == 1
+    assert "--serve 'localhost' is not HOST:PORT" in result.stderr + result.stdout
+    assert not (tmp_path / "log").exists()  # nothing was created
