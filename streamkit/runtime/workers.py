@@ -21,7 +21,7 @@ from typing import Any
 from streamkit.log.errors import StreamkitError
 from streamkit.log.url import open_broker
 from streamkit.runtime.identity import stable_worker_id
-from streamkit.runtime.loop.worker import Worker, WorkerOptions
+from streamkit.runtime.loop.worker import JOIN_GRACE_S, Worker, WorkerOptions
 from streamkit.runtime.task_state import task_state_factory
 from streamkit.runtime.topics import prepare_topics
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir
@@ -29,7 +29,6 @@ from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir
 log = logging.getLogger("streamkit.run")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
-JOIN_GRACE_S = 20.0  # a worker that gets no partitions may never hear of an assignment
 
 
 class AppNotFound(StreamkitError):

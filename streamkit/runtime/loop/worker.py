@@ -37,6 +37,8 @@ log = logging.getLogger("streamkit.worker")
 T = TypeVar("T")
 
 
+JOIN_GRACE_S = 20.0  # how long a worker may wait for its first partitions before idling
+
 class StopSignal(Protocol):
     def is_set(self) -> bool: ...
 
@@ -181,7 +183,8 @@ class Worker:
         if created:
             log.info("worker %s: assigned %s", self.options.worker_id,
                      sorted(str(t) for t in created))
-        self._activity.joined()  # type: ignore[union-attr]
+        if self.registry.tasks:  # an empty assignment is no sign of being caught up
+            self._activity.joined()  # type: ignore[union-attr]
 
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
         revoked = self.registry.tasks_of(partitions)
@@ -283,12 +286,13 @@ class Worker:
 
 
 class _LocalActivity:
-    """Tracks idleness within one process."""
+    """Tracks idleness within one process: idle time counts from when the worker
+    first had tasks (or, if it never gets any, from the end of a join grace)."""
 
     def __init__(self, shared: Activity | None = None) -> None:
         self._shared = shared
         self._joined = False
-        self._last = time.monotonic()
+        self._started = self._last = time.monotonic()
 
     def joined(self) -> None:
         if not self._joined:
@@ -303,4 +307,8 @@ class _LocalActivity:
             self._shared.active()
 
     def idle_for(self) -> float:
-        return time.monotonic() - self._last if self._joined else 0.0
+        now = time.monotonic()
+        if self._joined:
+            return now - self._last
+        # More workers than partitions: this one may never get any.
+        return max(0.0, now - self._started - JOIN_GRACE_S)

@@ -1,0 +1,45 @@
+"""``--until-idle`` counts idle time only once a worker has tasks: an empty first
+assignment (e.g. while the group still lists a member that just left) is no sign
+that the input has been read."""
+
+from __future__ import annotations
+
+import pytest
+
+from streamkit.runtime.loop import worker
+from streamkit.runtime.loop.worker import JOIN_GRACE_S, _LocalActivity
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(worker.time, "monotonic", fake)
+    return fake
+
+
+def test_idle_time_counts_from_the_first_tasks_and_from_the_last_record(clock: Clock) -> None:
+    activity = _LocalActivity()
+    clock.now += 5
+    assert activity.idle_for() == 0.0  # no tasks yet: not idle
+    activity.joined()
+    clock.now += 3
+    assert activity.idle_for() == 3.0
+    activity.active()
+    clock.now += 1
+    assert activity.idle_for() == 1.0
+
+
+def test_a_worker_that_never_gets_partitions_idles_after_the_join_grace(clock: Clock) -> None:
+    activity = _LocalActivity()
+    clock.now += JOIN_GRACE_S
+    assert activity.idle_for() == 0.0
+    clock.now += 2
+    assert activity.idle_for() == 2.0
