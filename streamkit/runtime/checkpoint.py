@@ -2,8 +2,9 @@
 
 At-least-once::
 
+    producer.flush()                outputs and repartition records acked first
     changelogs ← dirty state        (each task)
-    producer.flush()                outputs, repartition and changelog records acked
+    producer.flush()                changelog records acked
     consumer.commit(offsets)        only now: never past unacknowledged outputs
     state.commit()                  (each task) write the batch to the local store
 
@@ -54,6 +55,12 @@ class Checkpointer:
         self.begin()
         for task in tasks:
             task.before_checkpoint()
+        if not self.exactly_once:
+            # A changelog record must never be durable while an output it reflects
+            # is not: librdkafka delivers partitions in any order, and a crash
+            # would restore state past an output that was lost.
+            self.producer.flush()
+        for task in tasks:
             task.state.write_changelog(self.producer)
         if self.exactly_once:
             if changed:
