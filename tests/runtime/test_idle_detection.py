@@ -43,3 +43,17 @@ def test_a_worker_that_never_gets_partitions_idles_after_the_join_grace(clock: C
     assert activity.idle_for() == 0.0
     clock.now += 2
     assert activity.idle_for() == 2.0
+
+
+def test_until_idle_waits_for_unread_input_and_gives_up_after_a_grace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    idle_worker = worker.Worker.__new__(worker.Worker)  # only the idle decision is exercised
+    idle_worker.options = worker.WorkerOptions()
+    unread = [5]
+    monkeypatch.setattr(idle_worker, "_unread_records", lambda: unread[0])
+    monkeypatch.setattr(idle_worker, "retrying", lambda what, step: step())
+    assert not idle_worker._idle_enough(1.0, until_idle_s=2.0)  # not quiet long enough
+    assert not idle_worker._idle_enough(3.0, until_idle_s=2.0)  # quiet, but input unread
+    assert idle_worker._idle_enough(2.0 + worker.UNREAD_GRACE_S, until_idle_s=2.0)
+    unread[0] = 0
+    assert idle_worker._idle_enough(2.5, until_idle_s=2.0)  # quiet and all read

@@ -38,6 +38,7 @@ T = TypeVar("T")
 
 
 JOIN_GRACE_S = 20.0  # how long a worker may wait for its first partitions before idling
+UNREAD_GRACE_S = 60.0  # how long --until-idle waits on input it sees but cannot read
 
 class StopSignal(Protocol):
     def is_set(self) -> bool: ...
@@ -109,9 +110,8 @@ class Worker:
         next_metrics = time.monotonic() + self.options.metrics_interval_s
         try:
             while not stop.is_set():
-                if until_idle_s is not None and local.idle_for() >= until_idle_s:
-                    log.info("worker %s: idle for %.1fs, stopping", self.options.worker_id,
-                             until_idle_s)
+                if until_idle_s is not None and self._idle_enough(local.idle_for(),
+                                                                  until_idle_s):
                     break
                 try:
                     self._poll_and_process()
@@ -134,6 +134,35 @@ class Worker:
         return self.final_metrics
 
     # -- loop pieces ----------------------------------------------------------------
+
+    def _idle_enough(self, idle_s: float, until_idle_s: float) -> bool:
+        """Whether ``--until-idle`` may stop now: no record for ``until_idle_s`` and
+        nothing left unread in the assigned partitions (on a loaded machine a
+        quiet spell does not mean the input is read), or still records unread
+        after a further grace (e.g. behind a transaction nobody will finish)."""
+        if idle_s < until_idle_s:
+            return False
+        unread = self.retrying("checking for unread input", self._unread_records)
+        if unread and idle_s < until_idle_s + UNREAD_GRACE_S:
+            return False
+        if unread:
+            log.warning("worker %s: stopping with %d records unread, none arrived for %.0fs",
+                        self.options.worker_id, unread, idle_s)
+        log.info("worker %s: idle for %.1fs, stopping", self.options.worker_id, idle_s)
+        return True
+
+    def _unread_records(self) -> int:
+        """Records in this worker's partitions past its current positions."""
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return 0
+        admin = self.broker.admin()
+        try:
+            ends = admin.end_offsets(assigned)
+        finally:
+            admin.close()
+        return sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned)
 
     def _poll_and_process(self) -> None:
         assert self.consumer is not None and self.checkpointer is not None
