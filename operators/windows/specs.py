@@ -18,7 +18,9 @@ def _window_store(name: str, retention_ms: int) -> StoreSpec:
     return StoreSpec(name=name, kind=StoreKind.WINDOW, retention_ms=retention_ms)
 
 
-def _check_idle_timeout(idle_timeout_ms: int | None) -> None:
+def _check_grace_and_idle_timeout(grace_ms: int, idle_timeout_ms: int | None) -> None:
+    if grace_ms < 0:
+        raise InvalidWindowSpec(f"grace must be >= 0, got {grace_ms} ms")
     if idle_timeout_ms is not None and idle_timeout_ms <= 0:
         raise InvalidWindowSpec(
             f"idle_timeout must be positive, got {idle_timeout_ms} ms; leave it out "
@@ -44,9 +46,7 @@ class TimeWindows:
                 f"hopping step must satisfy 0 < step <= size, got step {self.step_ms} ms "
                 f"for size {self.size_ms} ms; use tumbling(size) for step == size"
             )
-        if self.grace_ms < 0:
-            raise InvalidWindowSpec(f"grace must be >= 0, got {self.grace_ms} ms")
-        _check_idle_timeout(self.idle_timeout_ms)
+        _check_grace_and_idle_timeout(self.grace_ms, self.idle_timeout_ms)
 
     def windows_for(self, timestamp: int) -> list[tuple[int, int]]:
         """The windows ``[start, end)`` that contain ``timestamp``, latest first."""
@@ -91,9 +91,7 @@ class SlidingWindows:
             raise InvalidWindowSpec(
                 f"sliding time difference must be positive, got {self.difference_ms} ms"
             )
-        if self.grace_ms < 0:
-            raise InvalidWindowSpec(f"grace must be >= 0, got {self.grace_ms} ms")
-        _check_idle_timeout(self.idle_timeout_ms)
+        _check_grace_and_idle_timeout(self.grace_ms, self.idle_timeout_ms)
 
     def aggregate_plan(
         self, aggregator: Aggregator, *, store_name: str, emit_final: bool
@@ -131,9 +129,7 @@ class SessionWindows:
     def __post_init__(self) -> None:
         if self.gap_ms <= 0:
             raise InvalidWindowSpec(f"session gap must be positive, got {self.gap_ms} ms")
-        if self.grace_ms < 0:
-            raise InvalidWindowSpec(f"grace must be >= 0, got {self.grace_ms} ms")
-        _check_idle_timeout(self.idle_timeout_ms)
+        _check_grace_and_idle_timeout(self.grace_ms, self.idle_timeout_ms)
 
     def aggregate_plan(
         self, aggregator: Aggregator, *, store_name: str, emit_final: bool
