@@ -87,6 +87,9 @@ class Worker:
         self._stopping: StopSignal = threading.Event()
         self.final_metrics: dict[str, int] = {}
         self._closed_metrics: list[dict[str, int]] = []
+        # A checkpoint failed inside a rebalance callback: the tasks kept hold
+        # work whose transaction was aborted; rewind them once the poll returns.
+        self._rewind_pending = False
 
     # -- public ---------------------------------------------------------------------
 
@@ -168,6 +171,9 @@ class Worker:
         assert self.consumer is not None and self.checkpointer is not None
         records = self.retrying("polling", lambda: self.consumer.poll_batch(  # type: ignore[union-attr]
             self.options.max_poll_records, self.options.poll_timeout_s))
+        if self._rewind_pending:
+            self._rewind()  # drops this batch: every position goes back to its commit
+            return
         if records:
             self.checkpointer.begin()
             tasks = self.registry.by_partition
@@ -190,15 +196,20 @@ class Worker:
             self._activity.active()  # type: ignore[union-attr]
 
     def _checkpoint_or_rewind(self) -> None:
-        try:
-            self._checkpoint()
-        except (TransactionAborted, DeliveryFailed, CommitFailed) as error:
-            log.warning("final checkpoint failed (%s): uncommitted work will be redone "
-                        "on restart", error)
-            assert self.checkpointer is not None
-            self.checkpointer.abort()
-            for task in self.registry.tasks.values():
-                task.state.abort()
+        assert self.checkpointer is not None
+        if self._rewind_pending:
+            log.warning("stopping with uncommitted work aborted by a failed checkpoint: "
+                        "it will be redone on restart")
+        else:
+            try:
+                self._checkpoint()
+                return
+            except (TransactionAborted, DeliveryFailed, CommitFailed) as error:
+                log.warning("final checkpoint failed (%s): uncommitted work will be redone "
+                            "on restart", error)
+        self.checkpointer.abort()
+        for task in self.registry.tasks.values():
+            task.state.abort()
 
     def _send(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,
               headers: Headers) -> None:
@@ -223,10 +234,14 @@ class Worker:
             self._checkpoint()
             abort = False
         except Exception as error:  # noqa: BLE001 - the new owner redoes uncommitted work
-            log.warning("checkpoint before revocation failed: %s", error)
+            # The aborted work includes that of the tasks this worker keeps:
+            # they must not go on from state and positions nobody committed.
+            log.warning("checkpoint before revocation failed (%s): rewinding the remaining "
+                        "tasks to committed offsets", error)
             assert self.checkpointer is not None
             self.checkpointer.abort()
             abort = True
+            self._rewind_pending = True
         self._closed_metrics.extend(t.metrics_snapshot() for t in revoked)
         self.registry.close(revoked, abort=abort)
         assert self.checkpointer is not None
@@ -239,6 +254,7 @@ class Worker:
         """Drop uncommitted work: abort, recreate tasks from committed state and
         re-read every assigned partition from its committed offset."""
         assert self.consumer is not None and self.checkpointer is not None
+        self._rewind_pending = False
         self.checkpointer.abort()
         assigned = self.consumer.assignment()
         self.registry.close_all(abort=True)

@@ -1,0 +1,133 @@
+"""A checkpoint that fails while partitions are being revoked aborts the work of
+every task of the worker, including the tasks it keeps. Those must go back to
+their committed state and offsets; going on from the aborted state would lose
+outputs under exactly-once (the soak run of final windows lost windows so).
+
+Two in-process workers share a group on a real broker. When the second joins,
+the first's checkpoint in its revoke callback is made to fail (the transaction
+is really aborted, as a broker does when it rejects a commit mid-rebalance).
+Every key must still count 1, 2, ..., n exactly once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from streamkit.log import Broker, TopicPartition
+from streamkit.log.errors import TransactionAborted
+from streamkit.runtime.loop.worker import Worker, WorkerOptions
+from tests.faults.apps import counter
+from tests.faults.checks import counts_by_key, exactly_once_problems
+from tests.faults.inputs import expected_counts, keyed_inputs, produce_values
+from tests.runtime.logs import unique
+
+MAX_INPUTS = 20_000
+AFTER_FAILURE = 1_000  # inputs fed after the injected failure, for the kept tasks to redo
+BATCH, PAUSE_S = 20, 0.05
+IDLE_S = 3.0
+
+
+class _FailingCommits:
+    """A producer whose next ``commit_transaction`` aborts instead, once armed."""
+
+    def __init__(self, producer: Any) -> None:
+        self._producer = producer
+        self.armed = False
+        self.failed = 0
+
+    def commit_transaction(self) -> None:
+        if self.armed:
+            self.armed = False
+            self.failed += 1
+            self._producer.abort_transaction()
+            raise TransactionAborted("injected: the commit before a revocation failed")
+        self._producer.commit_transaction()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._producer, name)
+
+
+class _Broker:
+    """``broker``, handing out producers that fail on demand."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self.producers: list[_FailingCommits] = []
+
+    def producer(self, **options: Any) -> _FailingCommits:
+        producer = _FailingCommits(self._broker.producer(**options))
+        self.producers.append(producer)
+        return producer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._broker, name)
+
+
+class _FailsOnRevoke(Worker):
+    """Fails the checkpoint of its first revocation that has work to commit."""
+
+    def _on_revoke(self, partitions: list[TopicPartition]) -> None:
+        producer = self.broker.producers[-1]  # type: ignore[attr-defined]
+        assert self.checkpointer is not None
+        has_work = self.checkpointer.in_transaction and self.registry.tasks_of(partitions)
+        producer.armed = bool(has_work) and not any(p.failed for p in self.broker.producers)  # type: ignore[attr-defined]
+        try:
+            super()._on_revoke(partitions)
+        finally:
+            producer.armed = False
+
+
+def _run(worker: Worker, failures: list[BaseException]) -> threading.Thread:
+    def target() -> None:
+        try:
+            worker.run(threading.Event(), until_idle_s=IDLE_S)
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            failures.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
+                                                              tmp_path: Path) -> None:
+    name, inputs, counts = unique("revoke"), unique("inputs"), unique("counts")
+    app = counter(name, inputs, counts)
+    admin = broker.admin()
+    admin.create_topic(inputs, 4)
+    admin.close()
+    values = keyed_inputs(seed=7, count=MAX_INPUTS, keys=40)
+    failing = _Broker(broker)
+    failures: list[BaseException] = []
+
+    def options(worker_id: str, commit_interval_ms: int) -> WorkerOptions:
+        return WorkerOptions(worker_id=worker_id, exactly_once=True,
+                             commit_interval_ms=commit_interval_ms, state_dir=tmp_path / worker_id)
+
+    # Fed steadily, with a long commit interval for the first worker: when the
+    # second joins (a rebalance takes seconds on Kafka), the first has
+    # uncommitted work in the partitions it keeps. Feeding goes on until then.
+    first = _run(_FailsOnRevoke(app, failing, options("a", 3_000)), failures)  # type: ignore[arg-type]
+    second: threading.Thread | None = None
+    fed, stop_at = 0, MAX_INPUTS
+    while fed < stop_at:
+        produce_values(broker, inputs, values[fed:fed + BATCH])
+        fed += BATCH
+        if second is None and fed >= 1_000:
+            second = _run(Worker(counter(name, inputs, counts), broker, options("b", 200)),
+                          failures)
+        if stop_at == MAX_INPUTS and any(p.failed for p in failing.producers):
+            stop_at = min(MAX_INPUTS, fed + AFTER_FAILURE)
+        threading.Event().wait(PAUSE_S)
+    values = values[:fed]
+    assert second is not None
+    for thread in (first, second):
+        thread.join(180)
+        assert not thread.is_alive(), "a worker did not stop"
+    assert not failures, failures
+
+    assert sum(p.failed for p in failing.producers) == 1, \
+        "no revocation found work to commit: the test did not test anything"
+    problems = exactly_once_problems(counts_by_key(broker, counts), expected_counts(values))
+    assert not problems, problems[:10]
