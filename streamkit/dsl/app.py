@@ -17,6 +17,11 @@ from streamkit.processor import StoreSpec
 from streamkit.runtime.errors.policy import ErrorPolicy
 from streamkit.runtime.topology import SourceNode, TopicSpec, Topology
 
+REPARTITION_CONFIG = {"retention.ms": "-1"}
+"""Repartition topics keep records until they are read: records carry their event
+time, and Kafka's time-based retention would delete records whose event time is
+older than ``retention.ms`` (7 days) before the next sub-topology reads them."""
+
 
 class Guarantee(enum.Enum):
     """Delivery guarantee of an app."""
@@ -121,7 +126,8 @@ class App:
                 f"internal topic {name!r} already exists in this app: give the step "
                 "another name="
             )
-        spec = make_topic_spec(name, key=key, value=value, partitions=None, config=None,
+        spec = make_topic_spec(name, key=key, value=value, partitions=None,
+                               config=REPARTITION_CONFIG,
                                registry_url=self.schema_registry_url, internal=True)
         return self.topology.register_topic(spec)
 
