@@ -27,6 +27,9 @@ def test_a_failing_step_dead_letters_the_original_bytes_with_provenance() -> Non
         assert headers["streamkit.error.type"] == b"ZeroDivisionError"
         assert headers["streamkit.error.topic"] == b"in"
         assert headers["streamkit.error.offset"] == b"0"
+        # Stamped when it failed (retention counts from then), its own time kept.
+        assert headers["streamkit.error.timestamp"] == b"0"
+        assert dead.timestamp > 1_700_000_000_000
         assert [v for _, v, _ in d.read("out")] == [0.5]  # processing went on
         assert d.metrics()["dead_lettered"] == 1
 

@@ -3,6 +3,7 @@ configured topic) with headers that say where it came from and why."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from streamkit.log.records import Headers, Record
@@ -19,8 +20,8 @@ def dead_letter_topic(app_name: str, configured: str | None = None) -> str:
 
 
 def dead_letter_headers(record: Record, error: BaseException) -> Headers:
-    """The record's own headers plus ``streamkit.error.topic/partition/offset/type/
-    message``.
+    """The record's own headers plus ``streamkit.error.topic/partition/offset/
+    timestamp/type/message``.
 
     >>> r = Record("clicks", 2, 41, 0, b"k", b"{oops")
     >>> dict(dead_letter_headers(r, ValueError("bad")))["streamkit.error.offset"]
@@ -31,6 +32,7 @@ def dead_letter_headers(record: Record, error: BaseException) -> Headers:
         (HEADER_PREFIX + "topic", record.topic.encode()),
         (HEADER_PREFIX + "partition", str(record.partition).encode()),
         (HEADER_PREFIX + "offset", str(record.offset).encode()),
+        (HEADER_PREFIX + "timestamp", str(record.timestamp).encode()),
         (HEADER_PREFIX + "type", type(error).__name__.encode()),
         (HEADER_PREFIX + "message", message.encode("utf-8", "replace")),
     )
@@ -46,5 +48,8 @@ class DeadLetterWriter:
         self._send = send
 
     def write(self, topic: str, record: Record, error: BaseException) -> None:
-        self._send(topic, record.key, record.value, record.timestamp,
+        """Send ``record`` to ``topic``, stamped with the time it failed: its own
+        timestamp (event time, maybe long past) would let time-based retention
+        delete the dead letter at once; that timestamp travels in a header."""
+        self._send(topic, record.key, record.value, int(time.time() * 1000),
                    dead_letter_headers(record, error))
