@@ -8,13 +8,18 @@
 Throughput is inputs per second from the first input to the final checkpoint. The
 number of outputs is recorded but not checked against a reference: which windows have
 closed when the input ends depends on each partition's stream time.
+
+The floors are :mod:`tests.benchmarks.windowed_floor`'s transforms run by
+:func:`tests.benchmarks.floor.run_floor`.
 """
 
 from __future__ import annotations
 
+from tests.benchmarks.floor import run_floor
 from tests.benchmarks.measurement import CaseResult, CaseSpec, Stopwatch, peak_rss_bytes
 from tests.benchmarks.passthrough import check_counts
 from tests.benchmarks.topics import count_committed, create_topics, delete_case_topics
+from tests.benchmarks.windowed_floor import hopping_mean, tumbling_count
 
 
 def run(spec: CaseSpec) -> CaseResult:
@@ -23,7 +28,10 @@ def run(spec: CaseSpec) -> CaseResult:
     create_topics(spec.broker_url, [output])
     try:
         clock = Stopwatch()
-        if spec.system == "quix":
+        if spec.system == "floor":
+            transform = tumbling_count() if spec.workload == "B2" else hopping_mean()
+            consumed = run_floor(spec, output, transform, clock)
+        elif spec.system == "quix":
             from tests.benchmarks import quix_peer
 
             quix_run = quix_peer.run_tumbling_count if spec.workload == "B2" else quix_peer.run_hopping_mean

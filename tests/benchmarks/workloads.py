@@ -80,8 +80,6 @@ def not_measured(workload: str, system: str, backend: str) -> str | None:
     if system == "floor":
         if workload == "B6" and backend == "embedded":
             return "the embedded log's own producer/consumer is what B6 measures"
-        if workload in ("B2", "B3"):
-            return "no hand-written windowing floor yet"
         if backend == "embedded":
             return backend_missing(backend)
         return None

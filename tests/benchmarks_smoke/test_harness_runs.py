@@ -16,6 +16,7 @@ from tests.benchmarks.clickstream import clickstream, expected_passthrough_outpu
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 2_000
+WORKLOADS = "B6,B1,B2,B3"
 
 
 def kafka_bootstrap() -> str:
@@ -34,7 +35,7 @@ def kafka_bootstrap() -> str:
 def run_harness(tmp_path: Path, backends: str, *extra: str) -> dict:
     results_dir = tmp_path / "results"
     command = [
-        sys.executable, "-m", "tests.benchmarks", "run", "--workloads", "B6,B1",
+        sys.executable, "-m", "tests.benchmarks", "run", "--workloads", WORKLOADS,
         "--events", str(EVENTS), "--repeats", "1", "--backends", backends,
         "--results-dir", str(results_dir), "--docs", str(tmp_path / "benchmarks.md"), *extra,
     ]
@@ -48,18 +49,31 @@ def run_harness(tmp_path: Path, backends: str, *extra: str) -> dict:
     return session
 
 
+def expected_outputs() -> dict[str, int]:
+    """What each workload writes for the smoke input, whatever the system.
+
+    The input spans about 2 s of event time from an instant aligned to 10 s: no
+    tumbling 10 s window closes (B2 writes nothing) and no hopping window does either,
+    so every click updates all 6 of its 60 s / 10 s windows (B3 writes 6 per click).
+    """
+    events = clickstream(EVENTS, seed=42)
+    first, last = min(e.timestamp for e in events), max(e.timestamp for e in events)
+    assert first % 10_000 == 0 and last - first < 10_000, "the smoke input's premise changed"
+    return {"B1": expected_passthrough_outputs(events), "B2": 0, "B3": 6 * EVENTS}
+
+
 def assert_counts_correct(session: dict, backend: str) -> None:
-    expected = expected_passthrough_outputs(clickstream(EVENTS, seed=42))
+    expected = expected_outputs()
     results = [r for r in session["results"] if r["spec"]["backend"] == backend]
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in results}
-    assert ("B6", "streamkit") in measured
+    assert {("B6", "streamkit"), ("B1", "floor"), ("B2", "floor"), ("B3", "floor")} <= measured
     for r in results:
         assert r["ok"], r["error"]
         if r["spec"]["workload"] == "B6":
             assert r["counts"] == {"produced": EVENTS, "consumed": EVENTS}
         else:
             assert r["counts"]["consumed"] == EVENTS
-            assert r["counts"]["written"] == expected
+            assert r["counts"]["written"] == expected[r["spec"]["workload"]], r["spec"]
         assert r["peak_rss_bytes"] > 0
 
 
@@ -76,7 +90,7 @@ def test_harness_measures_kafka_with_floor_and_quix(tmp_path):
     session = run_harness(tmp_path, "kafka", "--kafka", bootstrap)
     assert_counts_correct(session, "kafka")
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in session["results"]}
-    assert {("B6", "floor"), ("B1", "floor"), ("B1", "quix")} <= measured
+    assert {("B6", "floor"), ("B1", "quix"), ("B2", "quix"), ("B3", "quix")} <= measured
     # The shared broker is left as it was found: no input, output or internal topics.
     run_id = session["settings"]["run_id"]
     topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
