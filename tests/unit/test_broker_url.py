@@ -57,3 +57,15 @@ def test_a_setting_librdkafka_rejects_is_reported_as_a_url_mistake() -> None:
         KafkaBroker("kafka://127.0.0.1:1?no.such=1").producer()
     with pytest.raises(InvalidBrokerUrl, match="Invalid value"):
         KafkaBroker("kafka://127.0.0.1:1?session.timeout.ms=soon").consumer(group_id="g")
+
+
+def test_a_consumer_setting_in_the_url_does_not_make_producers_warn(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # The URL's settings reach every client; a producer ignoring a consumer setting
+    # is expected, not worth a warning on every start. Making a client needs no broker.
+    with caplog.at_level("INFO", logger="streamkit.log.kafka"):
+        KafkaBroker("kafka://127.0.0.1:1?session.timeout.ms=6000").producer().close()
+    assert not [r for r in caplog.records if "will be ignored" in r.getMessage()]
+    with caplog.at_level("DEBUG", logger="streamkit.log.kafka"):
+        KafkaBroker("kafka://127.0.0.1:1?session.timeout.ms=6000").producer().close()
+    assert [r for r in caplog.records if "will be ignored" in r.getMessage()]

@@ -19,6 +19,22 @@ T = TypeVar("T")
 
 _log = logging.getLogger("streamkit.log.kafka")
 
+
+class _ScopeWarnings(logging.Filter):
+    """A broker URL's settings go to every client, so librdkafka warns each time a
+    client of the other kind ignores one (``session.timeout.ms`` on a producer).
+    That is expected: such warnings are demoted to debug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and \
+                "property and will be ignored by this" in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return _log.isEnabledFor(logging.DEBUG)
+        return True
+
+
+_log.addFilter(_ScopeWarnings())
+
 # How long a single admin or metadata request may take. Generous enough for a loaded
 # 2-core machine; callers retry transient failures within a budget (errors.with_retries).
 REQUEST_TIMEOUT_S = 15.0
