@@ -17,10 +17,11 @@ from streamkit.processor import StoreSpec
 from streamkit.runtime.errors.policy import ErrorPolicy
 from streamkit.runtime.topology import SourceNode, TopicSpec, Topology
 
-REPARTITION_CONFIG = {"retention.ms": "-1"}
-"""Repartition topics keep records until they are read: records carry their event
-time, and Kafka's time-based retention would delete records whose event time is
-older than ``retention.ms`` (7 days) before the next sub-topology reads them."""
+REPARTITION_CONFIG = {"retention.ms": "-1", "segment.bytes": str(50 * 1024 * 1024)}
+"""Repartition topics keep records until they are read and purged: records carry
+their event time, and Kafka's time-based retention would delete records whose
+event time is older than ``retention.ms`` (7 days) before the next sub-topology
+reads them. Purging frees whole segments, so segments are 50 MiB, not 1 GiB."""
 
 
 class Guarantee(enum.Enum):

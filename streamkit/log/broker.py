@@ -51,6 +51,18 @@ class Admin(Protocol):
         """For each partition, the earliest offset whose timestamp is >= the given
         one (ms), or ``None`` when no such record exists."""
 
+    def delete_records(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Delete every record before the given offset of each partition (Kafka's
+        ``deleteRecords``). Afterwards :meth:`begin_offsets` is at most that offset:
+        exactly it on Kafka; the embedded log deletes whole segments only, so its
+        begin offset stays at the start of the segment holding the offset. An offset
+        below the begin offset changes nothing; a negative one or one past the end
+        offset raises :class:`OffsetOutOfRange`.
+
+        Consumers positioned before the new begin offset reset per their
+        ``auto_offset_reset``; records a consumer has already fetched (Kafka) or
+        is reading from an open segment (embedded) may still be delivered."""
+
     def list_groups(self) -> list[str]:
         """Consumer group ids, sorted."""
 
@@ -93,10 +105,14 @@ class Producer(Protocol):
     def begin_transaction(self) -> None: ...
 
     def send_offsets_to_transaction(
-        self, offsets: Mapping[TopicPartition, int], group: GroupMetadata
+        self,
+        offsets: Mapping[TopicPartition, int],
+        group: GroupMetadata,
+        metadata: Mapping[TopicPartition, str] | None = None,
     ) -> None:
         """Commit these consumer offsets for ``group`` atomically with the
-        transaction's records."""
+        transaction's records, each with its ``metadata`` string if given (as
+        :meth:`Consumer.commit` does)."""
 
     def commit_transaction(self) -> None:
         """Make the transaction's records and offsets visible, atomically.
@@ -145,11 +161,26 @@ class Consumer(Protocol):
 
     def resume(self, partitions: Sequence[TopicPartition]) -> None: ...
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+    def commit(
+        self,
+        offsets: Mapping[TopicPartition, int] | None = None,
+        metadata: Mapping[TopicPartition, str] | None = None,
+    ) -> None:
         """Commit offsets (next offset to read) synchronously; ``None`` commits the
-        current positions of all assigned partitions."""
+        current positions of all assigned partitions.
+
+        Each offset is stored with its partition's ``metadata`` string, or none:
+        as in Kafka, a commit replaces the metadata too, so committing an offset
+        without metadata clears what the previous commit stored. Metadata for a
+        partition whose offset is not committed is ignored."""
 
     def committed(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int | None]: ...
+
+    def committed_metadata(
+        self, partitions: Iterable[TopicPartition]
+    ) -> dict[TopicPartition, str | None]:
+        """The metadata stored with each partition's committed offset: ``None``
+        where nothing is committed or the commit carried none (or an empty string)."""
 
     def group_metadata(self) -> GroupMetadata: ...
 

@@ -38,6 +38,11 @@ class TopicAlreadyExists(BrokerError):
         self.topic = topic
 
 
+class OffsetOutOfRange(BrokerError):
+    """An offset outside the records a partition stores: deleted (by retention or
+    ``delete_records``) or not written yet."""
+
+
 class DeliveryFailed(BrokerError):
     """A produced record was not acknowledged by the broker."""
 

@@ -5,13 +5,14 @@ At-least-once::
     producer.flush()                outputs and repartition records acked first
     changelogs ← dirty state        (each task)
     producer.flush()                changelog records acked
-    consumer.commit(offsets)        only now: never past unacknowledged outputs
+    consumer.commit(offsets)        only now: never past unacknowledged outputs,
+                                    each with its task's stream time as metadata
     state.commit()                  (each task) write the batch to the local store
 
 Exactly-once (one transaction per worker and commit interval)::
 
     changelogs ← dirty state        inside the open transaction
-    send_offsets_to_transaction(offsets, consumer.group_metadata())
+    send_offsets_to_transaction(offsets, consumer.group_metadata(), stream times)
     commit_transaction()            outputs + state + offsets, all or nothing
     state.commit()
 
@@ -22,9 +23,11 @@ caller rewinds: state is aborted and the partitions re-read from the committed o
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from streamkit.log.broker import Consumer, Producer
 from streamkit.log.records import TopicPartition
+from streamkit.runtime.stream_time import stream_time_metadata
 from streamkit.runtime.task import StreamTask
 
 log = logging.getLogger("streamkit.checkpoint")
@@ -39,6 +42,11 @@ class Checkpointer:
         self.exactly_once = exactly_once
         self.in_transaction = False
         self._committed: dict[TopicPartition, int] = {}
+
+    @property
+    def committed(self) -> Mapping[TopicPartition, int]:
+        """The offsets this worker has committed for the partitions it owns."""
+        return self._committed
 
     def begin(self) -> None:
         """Open the worker's transaction if none is open (exactly-once only)."""
@@ -62,16 +70,17 @@ class Checkpointer:
             self.producer.flush()
         for task in tasks:
             task.state.write_changelog(self.producer)
+        metadata = _stream_time_metadata(tasks, changed)
         if self.exactly_once:
             if changed:
-                self.producer.send_offsets_to_transaction(changed,
-                                                          self.consumer.group_metadata())
+                self.producer.send_offsets_to_transaction(
+                    changed, self.consumer.group_metadata(), metadata)
             self.producer.commit_transaction()
             self.in_transaction = False
         else:
             self.producer.flush()
             if changed:
-                self.consumer.commit(changed)
+                self.consumer.commit(changed, metadata)
         self._committed.update(changed)
         for task in tasks:
             task.state.commit()
@@ -90,3 +99,17 @@ class Checkpointer:
         """Stop tracking revoked partitions."""
         for tp in partitions:
             self._committed.pop(tp, None)
+
+
+def _stream_time_metadata(
+    tasks: list[StreamTask], partitions: Mapping[TopicPartition, int]
+) -> dict[TopicPartition, str]:
+    """The commit metadata of ``partitions``: the stream time of the task reading
+    each, so that a task created after a restart or rebalance resumes from it."""
+    metadata: dict[TopicPartition, str] = {}
+    for task in tasks:
+        text = stream_time_metadata(task.stream_time)
+        for tp in task.offsets():
+            if tp in partitions:
+                metadata[tp] = text
+    return metadata

@@ -1,5 +1,5 @@
 """The tasks of one worker: created when their partitions are assigned (state
-restored first), closed when they are revoked."""
+and stream time restored first), closed when they are revoked."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ class TaskRegistry:
 
     def __init__(self, app_name: str, subtopologies: list[SubTopology], state_factory: StateFactory,
                  send: SendFn, error_policy: ErrorPolicy,
-                 retry: Callable[[str, Callable[[], int]], int]) -> None:
+                 retry: Callable[[str, Callable[[], int]], int],
+                 committed_stream_time: Callable[[list[TopicPartition]], int]) -> None:
         self.app_name = app_name
         self._subs = {s.id: s for s in subtopologies}
         self._sub_of_topic = {t.name: s.id for s in subtopologies for t in s.source_topics}
@@ -31,6 +32,7 @@ class TaskRegistry:
         self._send = send
         self._error_policy = error_policy
         self._retry = retry
+        self._committed_stream_time = committed_stream_time
         self.tasks: dict[TaskId, StreamTask] = {}
         self.by_partition: dict[tuple[str, int], StreamTask] = {}
 
@@ -59,6 +61,9 @@ class TaskRegistry:
             replayed = self._retry(f"restoring task {task_id}", state.restore)
             task = StreamTask(self.app_name, task_id, sub, state, self._send,
                               error_policy=self._error_policy)
+            # Before init(): processors read it there, and stream-time schedules start from it.
+            task.stream_time = self._committed_stream_time(
+                [TopicPartition(topic.name, task_id.partition) for topic in sub.source_topics])
             task.init()
         except BaseException:
             state.close()

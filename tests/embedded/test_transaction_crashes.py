@@ -46,7 +46,8 @@ def test_a_commit_interrupted_after_its_intent_is_rolled_forward_once(
     producer.send("a", b"1", partition=0)
     producer.send("b", b"2", partition=0)
     consumer = broker.consumer(group_id="g")
-    producer.send_offsets_to_transaction({TopicPartition("in", 0): 42}, consumer.group_metadata())
+    producer.send_offsets_to_transaction({TopicPartition("in", 0): 42}, consumer.group_metadata(),
+                                         metadata={TopicPartition("in", 0): "m"})
 
     original = PartitionLog.append
     calls = []
@@ -68,6 +69,8 @@ def test_a_commit_interrupted_after_its_intent_is_rolled_forward_once(
     assert [r.value for r in read_all(reopened, "a")] == [b"1"]
     assert [r.value for r in read_all(reopened, "b")] == [b"2"]
     assert reopened.admin().group_offsets("g") == {TopicPartition("in", 0): 42}
+    assert reopened.consumer(group_id="g").committed_metadata([TopicPartition("in", 0)]) == {
+        TopicPartition("in", 0): "m"}
     EmbeddedBroker(url)  # a second roll-forward finds nothing to do
     assert len(read_all(reopened, "a")) == 1
 

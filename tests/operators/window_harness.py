@@ -120,6 +120,9 @@ class FakeContext:
         self, interval_ms: int, kind: Punctuation, callback: Callable[[int], None]
     ) -> _Schedule:
         schedule = _Schedule(interval_ms, kind, callback)
+        if kind is Punctuation.STREAM_TIME and self.stream_time_ms >= 0:
+            # As the runtime: after a restart, measured from the restored stream time.
+            schedule.next_ms = self.stream_time_ms + interval_ms
         self.schedules.append(schedule)
         return schedule
 

@@ -32,7 +32,8 @@ def test_internal_topics_follow_the_partitions_of_what_writes_them() -> None:
                        dead_letter_topic="wc-dlq")
     assert plan.partitions["wc-by-repartition"] == 6
     # Records carry event time: time-based retention must not delete them unread.
-    assert plan.configs["wc-by-repartition"] == {"retention.ms": "-1"}
+    assert plan.configs["wc-by-repartition"] == {"retention.ms": "-1",
+                                                 "segment.bytes": str(50 * 1024 * 1024)}
     assert plan.partitions["wc-c-store-changelog"] == 6
     assert plan.configs["wc-c-store-changelog"] == {"cleanup.policy": "compact"}
     assert plan.partitions["out"] == 6  # undeclared output: sized like its writer

@@ -18,6 +18,7 @@ from streamkit.log.embedded.segment import (
     segment_path,
 )
 from streamkit.log.embedded.topics import TopicStore
+from streamkit.log.errors import BrokerError, OffsetOutOfRange
 from streamkit.log.records import TopicDescription, TopicPartition
 
 
@@ -94,6 +95,22 @@ class EmbeddedAdmin:
                 os.close(fd)
         return None
 
+    def delete_records(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Delete the records before each offset, in whole segments: the begin
+        offset moves to the start of the segment holding the offset (so to the
+        offset itself only at a segment boundary). Safe while other processes
+        append and read, as retention is."""
+        for tp, offset in offsets.items():
+            tp = TopicPartition(*tp)
+            partition_log = self._log(tp)
+            try:
+                partition_log.delete_records(offset)
+            except OffsetOutOfRange as error:
+                raise OffsetOutOfRange(f"cannot delete the records of {tp.topic}[{tp.partition}] "
+                                       f"before offset {offset}: {error}") from None
+            finally:
+                partition_log.close()
+
     def list_groups(self) -> list[str]:
         base = os.path.join(self._topics.root, "__groups")
         try:
@@ -113,6 +130,13 @@ class EmbeddedAdmin:
             PartitionLog(self._topics.partition_dir(topic, p), config)
             for p in range(description.partitions)
         ]
+
+    def _log(self, tp: TopicPartition) -> PartitionLog:
+        logs = self._logs(tp.topic)
+        if not 0 <= tp.partition < len(logs):
+            raise BrokerError(f"topic {tp.topic!r} has {len(logs)} partition(s): there is no "
+                              f"partition {tp.partition}")
+        return logs[tp.partition]
 
     def compact(self, topic: str) -> int:
         """Compact every partition of a ``cleanup.policy=compact`` topic now

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from streamkit.log.embedded.assignment import assign_range
 from streamkit.log.embedded.group import GroupMembership
 from streamkit.log.embedded.offsets import GroupOffsets
-from streamkit.log.embedded.reader import OffsetOutOfRange, PartitionReader
+from streamkit.log.embedded.reader import PartitionReader
 from streamkit.log.embedded.topics import TopicStore
-from streamkit.log.errors import BrokerError, CommitFailed, TopicNotFound
+from streamkit.log.errors import BrokerError, CommitFailed, OffsetOutOfRange, TopicNotFound
 from streamkit.log.records import GroupMetadata, Record, TopicPartition
 
 log = logging.getLogger("streamkit.log.embedded")
@@ -190,7 +190,7 @@ class EmbeddedConsumer:
             return reader.begin_offset()
         if self._reset == "latest":
             return reader.end_offset()
-        raise BrokerError(
+        raise OffsetOutOfRange(
             f"no valid offset for {tp.topic}[{tp.partition}] and auto_offset_reset='error': "
             "seek() to an offset first"
         )
@@ -232,19 +232,30 @@ class EmbeddedConsumer:
                     "revoked): seek to the committed offset and reprocess"
                 )
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
-        """Commit durably; :class:`CommitFailed` for partitions this member lost."""
+    def commit(
+        self,
+        offsets: Mapping[TopicPartition, int] | None = None,
+        metadata: Mapping[TopicPartition, str] | None = None,
+    ) -> None:
+        """Commit durably (with ``metadata`` per partition if given);
+        :class:`CommitFailed` for partitions this member lost."""
         if self._offsets is None:
             raise BrokerError("commit() needs a consumer made with a group_id")
         if offsets is None:
             offsets = {tp: self.position(tp) for tp in self._assigned}
         wanted = {TopicPartition(*tp): int(o) for tp, o in offsets.items()}
-        self._offsets.commit(wanted, lambda: self.check_owns(wanted))
+        self._offsets.commit(wanted, lambda: self.check_owns(wanted), metadata)
 
     def committed(
         self, partitions: Iterable[TopicPartition]
     ) -> dict[TopicPartition, int | None]:
         stored = self._offsets.read() if self._offsets else {}
+        return {TopicPartition(*tp): stored.get(TopicPartition(*tp)) for tp in partitions}
+
+    def committed_metadata(
+        self, partitions: Iterable[TopicPartition]
+    ) -> dict[TopicPartition, str | None]:
+        stored = self._offsets.read_metadata() if self._offsets else {}
         return {TopicPartition(*tp): stored.get(TopicPartition(*tp)) for tp in partitions}
 
     def group_metadata(self) -> GroupMetadata:

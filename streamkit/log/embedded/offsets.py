@@ -1,10 +1,16 @@
 """Committed consumer-group offsets: ``<root>/__groups/<group>/offsets.json``,
-replaced atomically (temp file, fsync, rename) under the group's lock."""
+replaced atomically (temp file, fsync, rename) under the group's lock.
+
+The file maps ``"<topic>\\x00<partition>"`` to the committed offset, or to
+``{"offset": N, "metadata": "..."}`` for an offset committed with metadata
+(files written before metadata existed hold plain offsets only).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from streamkit.log.embedded.fileio import locked, read_json, write_json_atomic
 from streamkit.log.records import TopicPartition
@@ -36,26 +42,39 @@ class GroupOffsets:
 
     def read(self) -> dict[TopicPartition, int]:
         """Every committed offset."""
-        raw: dict[str, int] = read_json(self.path, {})
-        out: dict[TopicPartition, int] = {}
+        return {tp: offset for tp, (offset, _) in self._entries().items()}
+
+    def read_metadata(self) -> dict[TopicPartition, str]:
+        """The metadata of the committed offsets that carry some."""
+        return {tp: metadata for tp, (_, metadata) in self._entries().items() if metadata}
+
+    def _entries(self) -> dict[TopicPartition, tuple[int, str | None]]:
+        raw: dict[str, Any] = read_json(self.path, {})
+        out: dict[TopicPartition, tuple[int, str | None]] = {}
         for k, v in raw.items():
             topic, _, p = k.rpartition(_SEP)
-            out[TopicPartition(topic, int(p))] = int(v)
+            entry = (int(v["offset"]), v.get("metadata")) if isinstance(v, dict) else (int(v), None)
+            out[TopicPartition(topic, int(p))] = entry
         return out
 
     def commit(
         self,
         offsets: Mapping[TopicPartition, int],
         check: Callable[[], None] | None = None,
+        metadata: Mapping[TopicPartition, str] | None = None,
     ) -> None:
-        """Merge ``offsets`` into the committed ones, all or nothing; ``check``
-        runs under the lock and may raise to refuse the commit."""
+        """Merge ``offsets`` into the committed ones, all or nothing, each with its
+        ``metadata`` or none (as in Kafka, a commit without metadata clears it);
+        ``check`` runs under the lock and may raise to refuse the commit."""
         if not offsets:
             return
+        metadata = metadata or {}
         with locked(self.lock_path):
             if check is not None:
                 check()
-            raw: dict[str, int] = read_json(self.path, {})
+            raw: dict[str, Any] = read_json(self.path, {})
             for tp, offset in offsets.items():
-                raw[f"{tp.topic}{_SEP}{tp.partition}"] = int(offset)
+                text = metadata.get(tp)
+                raw[f"{tp.topic}{_SEP}{tp.partition}"] = (
+                    {"offset": int(offset), "metadata": text} if text else int(offset))
             write_json_atomic(self.path, raw)

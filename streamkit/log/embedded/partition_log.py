@@ -1,10 +1,10 @@
-"""One partition's log on disk: append, recover, roll and retention.
+"""One partition's log on disk: append, recover, roll, retention and record deletion.
 
 Every process that touches a partition has its own :class:`PartitionLog`; they
 coordinate through the file system only:
 
 * ``lock`` — an exclusive ``flock`` held for every change (append, recovery,
-  retention, compaction). After taking it a writer re-reads the tail, since
+  retention, record deletion, compaction). After taking it a writer re-reads the tail, since
   another process may have appended.
 * ``hw`` — ``(end_offset, active_base, active_size)``, rewritten after each
   fsync. Readers never read past ``end_offset``, so they only ever see whole,
@@ -19,6 +19,7 @@ import struct
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from streamkit.log.embedded.batch import (
     HEADER_SIZE,
@@ -37,6 +38,7 @@ from streamkit.log.embedded.segment import (
     segment_max_timestamp,
     segment_path,
 )
+from streamkit.log.errors import OffsetOutOfRange
 
 log = logging.getLogger("streamkit.log.embedded")
 
@@ -378,12 +380,32 @@ class PartitionLog:
                     break
                 deleted.append(base)
                 total -= sizes[base]
-        for base in deleted:
-            log.info("retention: deleting segment %s", segment_path(self.directory, base))
-            self._delete_segment(base)
-        if deleted:
-            fsync_dir(self.directory)
+        self._delete_segments_locked(deleted, "retention")
         return deleted
+
+    def delete_records(self, offset: int) -> list[int]:
+        """Delete the records before ``offset`` in whole segments: every closed
+        segment whose successor starts at or before it (Kafka's ``deleteRecords``,
+        at segment granularity, so the begin offset may stay below ``offset``).
+        The active segment is never deleted. Returns the deleted segments' bases."""
+        with locked(self.lock_path):
+            self.sync_tail_locked()
+            if not 0 <= offset <= self.next_offset:
+                raise OffsetOutOfRange(f"offset {offset} is not between 0 and the end "
+                                       f"offset {self.next_offset}")
+            bases = list_segments(self.directory)
+            deleted = [base for base, successor in pairwise(bases) if successor <= offset]
+            self._delete_segments_locked(deleted, "delete_records")
+            return deleted
+
+    def _delete_segments_locked(self, bases: list[int], reason: str) -> None:
+        """Delete these closed segments, oldest first; readers that hold one open
+        keep reading it, the others see the partition start at the next one."""
+        for base in bases:
+            log.info("%s: deleting segment %s", reason, segment_path(self.directory, base))
+            self._delete_segment(base)
+        if bases:
+            fsync_dir(self.directory)
 
     def _delete_segment(self, base: int) -> None:
         path = segment_path(self.directory, base)

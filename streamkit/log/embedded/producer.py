@@ -121,6 +121,7 @@ class EmbeddedProducer:
         # send() is refused until begin_transaction() on a transactional producer
         self._needs_begin = transactional_id is not None
         self._txn_offsets: dict[str, dict[TopicPartition, int]] = {}
+        self._txn_metadata: dict[str, dict[TopicPartition, str]] = {}
         self._txn_groups: list[GroupMetadata] = []
         self._closed = False
 
@@ -250,17 +251,27 @@ class EmbeddedProducer:
             raise BrokerError("a transaction is already open: commit or abort it first")
         self._in_transaction = True
         self._needs_begin = False
-        self._txn_offsets, self._txn_groups = {}, []
+        self._txn_offsets, self._txn_metadata, self._txn_groups = {}, {}, []
 
     def send_offsets_to_transaction(
-        self, offsets: Mapping[TopicPartition, int], group: GroupMetadata
+        self,
+        offsets: Mapping[TopicPartition, int],
+        group: GroupMetadata,
+        metadata: Mapping[TopicPartition, str] | None = None,
     ) -> None:
-        """Commit these offsets of ``group`` with the transaction."""
+        """Commit these offsets of ``group`` (with ``metadata``) with the transaction."""
         if not self._in_transaction:
             raise BrokerError("send_offsets_to_transaction() outside a transaction")
-        self._txn_offsets.setdefault(group.group_id, {}).update(
-            {TopicPartition(*tp): int(o) for tp, o in offsets.items()}
-        )
+        group_offsets = self._txn_offsets.setdefault(group.group_id, {})
+        group_metadata = self._txn_metadata.setdefault(group.group_id, {})
+        for partition, offset in offsets.items():
+            tp = TopicPartition(*partition)
+            group_offsets[tp] = int(offset)
+            text = metadata.get(tp) if metadata else None
+            if text:
+                group_metadata[tp] = text
+            else:  # the latest offset sent wins, with its metadata or none
+                group_metadata.pop(tp, None)
         self._txn_groups.append(group)
 
     def commit_transaction(self) -> None:
@@ -268,10 +279,10 @@ class EmbeddedProducer:
         if not self._in_transaction or self._identity is None:
             raise BrokerError("commit_transaction() without begin_transaction()")
         batches = self._take_batches()
-        offsets, groups = self._txn_offsets, self._txn_groups
+        offsets, metadata, groups = self._txn_offsets, self._txn_metadata, self._txn_groups
         self._in_transaction = False
         self._needs_begin = True
-        self._txn_offsets, self._txn_groups = {}, []
+        self._txn_offsets, self._txn_metadata, self._txn_groups = {}, {}, []
 
         def check_ownership() -> None:
             for group in groups:
@@ -288,7 +299,7 @@ class EmbeddedProducer:
 
         try:
             self._coordinator.commit(
-                self._identity, batches, offsets, self._writer_for, check_ownership
+                self._identity, batches, offsets, self._writer_for, check_ownership, metadata
             )
         except OSError as exc:
             raise TransactionAborted(f"transaction aborted by an I/O error: {exc}") from exc
@@ -298,7 +309,7 @@ class EmbeddedProducer:
         self._take_batches()
         self._in_transaction = False
         self._needs_begin = self._transactional_id is not None
-        self._txn_offsets, self._txn_groups = {}, []
+        self._txn_offsets, self._txn_metadata, self._txn_groups = {}, {}, []
 
     def close(self) -> None:
         """Flush and release files (an open transaction is aborted)."""

@@ -14,14 +14,10 @@ from streamkit.log.embedded.batch import (
 )
 from streamkit.log.embedded.partition_log import HW
 from streamkit.log.embedded.segment import SegmentIndex, list_segments, segment_path
-from streamkit.log.errors import BrokerError
+from streamkit.log.errors import BrokerError, OffsetOutOfRange
 from streamkit.log.records import Record
 
 CHUNK_BYTES = 1 << 20
-
-
-class OffsetOutOfRange(BrokerError):
-    """The position is below the log start (retention deleted those records)."""
 
 
 class CorruptLog(BrokerError):
@@ -68,7 +64,7 @@ class PartitionReader:
 
     def read(self, position: int, max_records: int) -> list[Record]:
         """Up to ``max_records`` records with offsets >= ``position``; raises
-        :class:`OffsetOutOfRange` if ``position`` was deleted by retention."""
+        :class:`OffsetOutOfRange` if ``position`` was deleted (retention, delete_records)."""
         out: list[Record] = []
         buffered = self._buffer
         if self._buffer_at < len(buffered) and buffered[self._buffer_at].offset == position:
@@ -102,13 +98,19 @@ class PartitionReader:
 
     def _seek(self, offset: int) -> None:
         self._buffer, self._buffer_at = [], 0
-        bases = list_segments(self.directory)
-        if not bases or offset < bases[0]:
-            raise OffsetOutOfRange(
-                f"offset {offset} of {self.topic}[{self.partition}] was deleted by retention"
-            )
-        base = bases[bisect.bisect_right(bases, offset) - 1]
-        self._open_segment(base)
+        while True:
+            bases = list_segments(self.directory)
+            if not bases or offset < bases[0]:
+                raise OffsetOutOfRange(
+                    f"offset {offset} of {self.topic}[{self.partition}] was deleted "
+                    "(by retention or delete_records)"
+                )
+            base = bases[bisect.bisect_right(bases, offset) - 1]
+            try:
+                self._open_segment(base)
+                break
+            except FileNotFoundError:
+                continue  # deleted since listed: the next listing tells where the log starts
         hint = SegmentIndex(segment_path(self.directory, base), base).position_for_offset(offset)
         header = self._header_at(hint)
         if header is None or header.base_offset > offset:
@@ -126,9 +128,10 @@ class PartitionReader:
         return read_header(os.pread(self._fd, HEADER_SIZE, pos), 0)
 
     def _open_segment(self, base: int) -> None:
+        fd = os.open(segment_path(self.directory, base), os.O_RDONLY)
         if self._fd >= 0:
             os.close(self._fd)
-        self._fd = os.open(segment_path(self.directory, base), os.O_RDONLY)
+        self._fd = fd
         self._segment_base = base
         self._file_pos = 0
         self._chunk, self._chunk_pos, self._chunk_end_offset = b"", 0, -1
@@ -167,7 +170,12 @@ class PartitionReader:
         i = bisect.bisect_right(bases, self._segment_base)
         if i >= len(bases):
             return False
-        self._open_segment(bases[i])
+        try:
+            self._open_segment(bases[i])
+        except FileNotFoundError:
+            # deleted since listed, and so was this segment's rest: OffsetOutOfRange
+            self._seek(self._next_offset)
+            return True
         self._next_offset = max(self._next_offset, bases[i])
         return True
 

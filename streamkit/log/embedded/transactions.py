@@ -6,12 +6,13 @@ a commit is in flight, ``intent``.
 
 A transaction's records stay in the producer's memory until commit. Commit,
 under the id's lock: check the epoch (a newer producer fences this one), write
-the intent (all batches, the offsets, the partitions' end offsets) and fsync it
-— this is the commit point — then append to each partition and commit the
-offsets, then delete the intent. Whoever finds an intent whose lock is free (the
-committer died) rolls it forward; each batch carries ``(producer_id, seq)`` so
-a partition that already has it is skipped. The log therefore only ever holds
-committed data, and read_committed needs no filtering.
+the intent (all batches, the offsets with their metadata, the partitions' end
+offsets) and fsync it — this is the commit point — then append to each
+partition and commit the offsets, then delete the intent. Whoever finds an
+intent whose lock is free (the committer died) rolls it forward; each batch
+carries ``(producer_id, seq)`` so a partition that already has it is skipped.
+The log therefore only ever holds committed data, and read_committed needs no
+filtering.
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ class TransactionCoordinator:
         offsets: Mapping[str, Mapping[TopicPartition, int]],
         writer_for: WriterFor,
         check: Callable[[], None] | None = None,
+        metadata: Mapping[str, Mapping[TopicPartition, str]] | None = None,
     ) -> None:
-        """Commit atomically; :class:`ProducerFenced` if a newer producer took the
-        id. ``check`` runs under the lock before the commit point and may raise."""
+        """Commit atomically, ``offsets`` (and their ``metadata``) per group;
+        :class:`ProducerFenced` if a newer producer took the id. ``check`` runs
+        under the lock before the commit point and may raise."""
         directory = _txn_dir(self.root, identity.transactional_id)
         state_path = os.path.join(directory, "state.json")
         with locked(os.path.join(directory, "lock")):
@@ -103,7 +106,7 @@ class TransactionCoordinator:
             if check is not None:
                 check()
             seq = state["seq"] + 1
-            intent = _encode_intent(identity, seq, batches, offsets, writer_for)
+            intent = _encode_intent(identity, seq, batches, offsets, metadata or {}, writer_for)
             intent_path = os.path.join(directory, "intent")
             fd = os.open(intent_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
@@ -175,10 +178,16 @@ class TransactionCoordinator:
                 sealed, meta["producer_id"], meta["seq"], dedupe_from=start
             )
         by_group: dict[str, dict[TopicPartition, int]] = {}
-        for group, topic, partition, offset in meta["offsets"]:
-            by_group.setdefault(group, {})[TopicPartition(topic, partition)] = offset
+        metadata_by_group: dict[str, dict[TopicPartition, str]] = {}
+        # [group, topic, partition, offset] or, with metadata, [..., offset, metadata]
+        for group, topic, partition, offset, *metadata in meta["offsets"]:
+            tp = TopicPartition(topic, partition)
+            by_group.setdefault(group, {})[tp] = offset
+            if metadata:
+                metadata_by_group.setdefault(group, {})[tp] = metadata[0]
         for group, group_offsets in by_group.items():
-            GroupOffsets(self.root, group).commit(group_offsets)
+            GroupOffsets(self.root, group).commit(
+                group_offsets, metadata=metadata_by_group.get(group))
 
 
 def _encode_intent(
@@ -186,6 +195,7 @@ def _encode_intent(
     seq: int,
     batches: Mapping[TopicPartition, Sequence[BatchBuilder]],
     offsets: Mapping[str, Mapping[TopicPartition, int]],
+    metadata: Mapping[str, Mapping[TopicPartition, str]],
     writer_for: WriterFor,
 ) -> bytes:
     bodies: list[bytes] = []
@@ -204,6 +214,7 @@ def _encode_intent(
         "partitions": partitions,
         "offsets": [
             [group, tp.topic, tp.partition, int(offset)]
+            + ([text] if (text := metadata.get(group, {}).get(tp)) else [])
             for group, group_offsets in offsets.items()
             for tp, offset in group_offsets.items()
         ],

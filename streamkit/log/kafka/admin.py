@@ -6,7 +6,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel
+import confluent_kafka
+from confluent_kafka import ConsumerGroupTopicPartitions, IsolationLevel, KafkaError, KafkaException
 from confluent_kafka.admin import (
     AdminClient,
     ClusterMetadata,
@@ -16,15 +17,20 @@ from confluent_kafka.admin import (
     OffsetSpec,
 )
 
-from streamkit.log.errors import BrokerError, TopicNotFound
+from streamkit.log.errors import BrokerError, OffsetOutOfRange, TopicNotFound
 from streamkit.log.kafka.config import (
     METADATA_TIMEOUT_S,
     REQUEST_TIMEOUT_S,
     admin_config,
     make_client,
 )
-from streamkit.log.kafka.errors import with_retries
-from streamkit.log.kafka.records import from_native, offset_or_none, to_native
+from streamkit.log.kafka.errors import kafka_error_of, with_retries
+from streamkit.log.kafka.records import (
+    from_native,
+    natives_with_offsets,
+    offset_or_none,
+    to_native,
+)
 from streamkit.log.records import TopicDescription, TopicPartition
 
 # Topic creation and deletion are asynchronous in Kafka: the controller accepts them
@@ -95,6 +101,31 @@ class KafkaAdmin:
         )
         return {tp: offset_or_none(offset) for tp, offset in found.items()}
 
+    def delete_records(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Delete every record before the given offsets (Kafka's deleteRecords):
+        each partition's begin offset becomes exactly its offset (unless already past it)."""
+        for tp, offset in offsets.items():
+            if offset < 0:  # librdkafka would read -1 as "up to the end"
+                raise OffsetOutOfRange(f"cannot delete the records of {tp.topic}[{tp.partition}] "
+                                       f"before the negative offset {offset}")
+        if not offsets:
+            return
+
+        def delete() -> None:
+            futures = self._client.delete_records(
+                natives_with_offsets(offsets), request_timeout=REQUEST_TIMEOUT_S
+            )
+            for native, future in futures.items():
+                try:
+                    future.result()
+                except KafkaException as exc:
+                    translated = _deletion_error(exc, native)
+                    if translated is None:
+                        raise
+                    raise translated from exc
+
+        with_retries(delete, self._servers, topic=next(iter(offsets)).topic)
+
     def list_groups(self) -> list[str]:
         """Consumer group ids, sorted."""
         result = self._wait(self._client.list_consumer_groups(request_timeout=REQUEST_TIMEOUT_S))
@@ -150,6 +181,23 @@ class KafkaAdmin:
         # Right after a topic is created a broker may not yet lead its partitions:
         # that answer is retriable, so the whole request is asked again.
         return with_retries(ask, self._servers, topic=next(iter(specs)).topic)
+
+
+def _deletion_error(
+    exc: KafkaException, native: confluent_kafka.TopicPartition
+) -> BrokerError | None:
+    """The streamkit error for a partition's failed deletion, ``None`` for errors
+    left to :func:`with_retries` (transient ones, retried)."""
+    error = kafka_error_of(exc)
+    code = error.code() if error is not None else None
+    if code == KafkaError.OFFSET_OUT_OF_RANGE:
+        return OffsetOutOfRange(
+            f"cannot delete the records of {native.topic}[{native.partition}] before offset "
+            f"{native.offset}: it is past the partition's end offset"
+        )
+    if code in (KafkaError._NOENT, KafkaError.UNKNOWN_TOPIC_OR_PART):
+        return TopicNotFound(native.topic)  # librdkafka finds no leader for it
+    return None
 
 
 def _has_leaders(metadata: ClusterMetadata, topic: str, partitions: int) -> bool:

@@ -14,6 +14,7 @@ from streamkit.log.errors import BrokerError, CommitFailed, TopicNotFound
 from streamkit.log.kafka.config import REQUEST_TIMEOUT_S, consumer_config, make_client
 from streamkit.log.kafka.errors import UNAVAILABLE_CODES, kafka_error_of, translate, with_retries
 from streamkit.log.kafka.records import (
+    from_native,
     from_natives,
     natives_with_offsets,
     offset_or_none,
@@ -176,8 +177,13 @@ class KafkaConsumer:
         """Fetch these paused partitions again."""
         self._consumer.resume([to_native(tp) for tp in partitions])
 
-    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
-        """Commit synchronously; ``None`` commits the positions of all assigned partitions."""
+    def commit(
+        self,
+        offsets: Mapping[TopicPartition, int] | None = None,
+        metadata: Mapping[TopicPartition, str] | None = None,
+    ) -> None:
+        """Commit synchronously, with ``metadata`` per partition if given; ``None``
+        commits the positions of all assigned partitions."""
         if self._group_id is None:
             raise CommitFailed("this consumer has no group_id, so it has nowhere to commit")
         if offsets is None:
@@ -185,7 +191,8 @@ class KafkaConsumer:
         if not offsets:
             return
         try:
-            self._consumer.commit(offsets=natives_with_offsets(offsets), asynchronous=False)
+            self._consumer.commit(offsets=natives_with_offsets(offsets, metadata),
+                                  asynchronous=False)
         except KafkaException as exc:
             error = kafka_error_of(exc)
             reason = error.str() if error else str(exc)
@@ -195,13 +202,25 @@ class KafkaConsumer:
 
     def committed(self, partitions: Iterable[TopicPartition]) -> dict[TopicPartition, int | None]:
         """The group's committed offsets (``None`` where nothing is committed)."""
+        return {from_native(n): offset_or_none(n.offset) for n in self._fetch_committed(partitions)}
+
+    def committed_metadata(
+        self, partitions: Iterable[TopicPartition]
+    ) -> dict[TopicPartition, str | None]:
+        """The metadata committed with each offset (``None`` where there is none)."""
+        # librdkafka reads back "" or None for a commit without metadata.
+        return {from_native(n): n.metadata or None for n in self._fetch_committed(partitions)}
+
+    def _fetch_committed(
+        self, partitions: Iterable[TopicPartition]
+    ) -> list[confluent_kafka.TopicPartition]:
         natives = [to_native(tp) for tp in partitions]
         if not natives:
-            return {}
-        found = with_retries(
+            return []
+        found: list[confluent_kafka.TopicPartition] = with_retries(
             lambda: self._consumer.committed(natives, timeout=REQUEST_TIMEOUT_S), self._servers
         )
-        return {TopicPartition(n.topic, n.partition): offset_or_none(n.offset) for n in found}
+        return found
 
     def group_metadata(self) -> GroupMetadata:
         """This member's group metadata, for ``send_offsets_to_transaction``."""

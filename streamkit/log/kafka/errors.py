@@ -8,7 +8,13 @@ from typing import TypeVar
 
 from confluent_kafka import KafkaError, KafkaException
 
-from streamkit.log.errors import BrokerError, BrokerUnavailable, TopicAlreadyExists, TopicNotFound
+from streamkit.log.errors import (
+    BrokerError,
+    BrokerUnavailable,
+    OffsetOutOfRange,
+    TopicAlreadyExists,
+    TopicNotFound,
+)
 
 T = TypeVar("T")
 
@@ -53,6 +59,9 @@ def translate(error: KafkaError, bootstrap_servers: str, topic: str | None = Non
         return TopicNotFound(topic)
     if code == KafkaError.TOPIC_ALREADY_EXISTS and topic is not None:
         return TopicAlreadyExists(topic)
+    if code == KafkaError._AUTO_OFFSET_RESET:  # no valid position and auto_offset_reset="error"
+        return OffsetOutOfRange(f"no valid offset to read from ({error.str()}) and "
+                                "auto_offset_reset='error': seek() to a stored offset first")
     if code in UNAVAILABLE_CODES:
         return unavailable(bootstrap_servers, error.str())
     return BrokerError(f"Kafka error {error.name()}: {error.str()}")

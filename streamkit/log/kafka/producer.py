@@ -94,15 +94,18 @@ class KafkaProducer:
         self._transactional(self._producer.begin_transaction)
 
     def send_offsets_to_transaction(
-        self, offsets: Mapping[TopicPartition, int], group: GroupMetadata
+        self,
+        offsets: Mapping[TopicPartition, int],
+        group: GroupMetadata,
+        metadata: Mapping[TopicPartition, str] | None = None,
     ) -> None:
-        """Commit ``offsets`` for ``group`` atomically with this transaction."""
+        """Commit ``offsets`` (with ``metadata``) for ``group`` atomically with this transaction."""
         if group.native is None:
             raise BrokerError(
                 "send_offsets_to_transaction needs the group metadata of a Kafka consumer "
                 "(consumer.group_metadata())"
             )
-        natives = natives_with_offsets(offsets)
+        natives = natives_with_offsets(offsets, metadata)
         self._transactional(
             lambda: self._producer.send_offsets_to_transaction(natives, group.native, REQUEST_TIMEOUT_S)
         )

@@ -18,9 +18,16 @@ def to_native(partition: TopicPartition, offset: int | None = None) -> confluent
 
 def natives_with_offsets(
     offsets: Mapping[TopicPartition, int],
+    metadata: Mapping[TopicPartition, str] | None = None,
 ) -> list[confluent_kafka.TopicPartition]:
-    """confluent-kafka TopicPartitions for a mapping of offsets."""
-    return [to_native(tp, offset) for tp, offset in offsets.items()]
+    """confluent-kafka TopicPartitions for a mapping of offsets, each carrying its
+    partition's commit metadata where ``metadata`` has some."""
+    if not metadata:
+        return [to_native(tp, offset) for tp, offset in offsets.items()]
+    # confluent-kafka takes a str only, never None: "" stands for "no metadata".
+    return [confluent_kafka.TopicPartition(tp.topic, tp.partition, offset,
+                                           metadata=metadata.get(tp, ""))
+            for tp, offset in offsets.items()]
 
 
 def from_native(native: confluent_kafka.TopicPartition) -> TopicPartition:

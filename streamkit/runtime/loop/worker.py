@@ -2,7 +2,8 @@
 of the partitions assigned to it, and the loop that drives them.
 
 Loop: ``poll_batch`` → each record to its task → wall-clock punctuations → a
-checkpoint every commit interval. Rebalances create and close tasks (checkpointing
+checkpoint every commit interval, after which the repartition records below the
+committed offsets are purged now and then. Rebalances create and close tasks (checkpointing
 first); broker outages are retried with backoff; a failed commit rewinds to the
 committed offsets; a fenced producer makes the worker drop its tasks and rejoin.
 """
@@ -29,7 +30,9 @@ from streamkit.log.errors import (
 from streamkit.log.records import Headers, TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
 from streamkit.runtime.metrics import format_counters, merge
+from streamkit.runtime.purge import RepartitionPurger
 from streamkit.runtime.rebalance import TaskRegistry
+from streamkit.runtime.stream_time import committed_stream_time
 from streamkit.runtime.task_state import StateFactory, task_state_factory
 from streamkit.runtime.topics import prepare_topics
 
@@ -64,6 +67,7 @@ class WorkerOptions:
     poll_timeout_s: float = 0.2
     metrics_interval_s: float = 30.0
     max_backoff_s: float = 10.0
+    repartition_purge_interval_s: float = 30.0  # Kafka Streams' repartition.purge.interval.ms
 
 
 class Worker:
@@ -81,7 +85,11 @@ class Worker:
         self.consumer: Consumer | None = None
         self.checkpointer: Checkpointer | None = None
         self.registry = TaskRegistry(app.name, self.subtopologies, self._state_factory,
-                                     self._send, app.error_policy, self.retrying)
+                                     self._send, app.error_policy, self.retrying,
+                                     self._committed_stream_time)
+        self.purger = RepartitionPurger(
+            broker, {t.name for sub in self.subtopologies for t in sub.source_topics if t.internal},
+            options.repartition_purge_interval_s)
         self._send_fn: Callable[..., None] | None = None
         self._activity: Activity | None = None
         self._stopping: StopSignal = threading.Event()
@@ -121,6 +129,7 @@ class Worker:
                     now = time.monotonic()
                     if now >= next_checkpoint:
                         self._checkpoint()
+                        self.purger.after_commit(self.checkpointer.committed)  # type: ignore[union-attr]
                         next_checkpoint = now + interval_s
                 except (TransactionAborted, DeliveryFailed, CommitFailed) as error:
                     log.warning("checkpoint failed (%s): rewinding to committed offsets", error)
@@ -248,6 +257,14 @@ class Worker:
         self.checkpointer.forget(partitions)
         self._activity.active()  # type: ignore[union-attr]
 
+    def _committed_stream_time(self, partitions: list[TopicPartition]) -> int:
+        """The stream time a task reading ``partitions`` resumes from, as its last
+        checkpoint stored it with their committed offsets."""
+        assert self.consumer is not None
+        metadata = self.retrying("reading committed stream time",
+                                 lambda: self.consumer.committed_metadata(partitions))  # type: ignore[union-attr]
+        return committed_stream_time(metadata.values())
+
     # -- failure handling -----------------------------------------------------------
 
     def _rewind(self) -> None:
@@ -303,6 +320,7 @@ class Worker:
         self.consumer = self.producer = None
 
     def _shutdown(self) -> None:
+        self.purger.close()
         snapshots = [t.metrics_snapshot() for t in self.registry.tasks.values()]
         if self.checkpointer is not None:
             self.checkpointer.abort()  # after a successful final checkpoint: nothing open
