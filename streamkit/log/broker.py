@@ -94,6 +94,13 @@ class Producer(Protocol):
         """Queue one record. Without ``partition`` the key picks it (Java murmur2);
         without ``timestamp`` the current time is used."""
 
+    def send_batch(
+        self, topic: str, partition: int, records: Iterable[tuple[bytes | None, bytes | None]]
+    ) -> int:
+        """Queue ``(key, value)`` records to one partition, in order, timestamped
+        now: :meth:`send` for each, at a fraction of the cost per record (how a
+        checkpoint writes a changelog). Returns how many were queued."""
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every queued record is acknowledged; raise
         :class:`DeliveryFailed` if any was not."""

@@ -81,7 +81,4 @@ def send_changes(
 ) -> int:
     """Queue one changelog record per changed key (tombstones for deletes) to the
     task's partition; returns how many were sent."""
-    send = producer.send
-    for key, value in changes.items():
-        send(topic, value, key, partition=partition)
-    return len(changes)
+    return producer.send_batch(topic, partition, changes.items())

@@ -1,5 +1,7 @@
 """Contract: what is produced is read back in order, keyed like Java, with its metadata."""
 
+import time
+
 from streamkit.log import Broker, TopicPartition, partition_for_key
 
 from .polling import read_records, read_until_quiet
@@ -45,6 +47,26 @@ def test_keys_map_to_partitions_like_javas_default_partitioner(
     }
 
 
+def test_a_keyed_record_keeps_its_timestamp_and_an_unstamped_one_gets_the_time_of_sending(
+    broker: Broker, topic_name: str
+) -> None:
+    broker.admin().create_topic(topic_name, partitions=2)
+    producer = broker.producer()
+    before_ms = int(time.time() * 1000)
+    producer.send(topic_name, b"stamped", key=b"k", timestamp=1_700_000_000_123)
+    producer.send(topic_name, b"now", key=b"k")
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, p) for p in range(2)])
+    stamped, now = read_records(consumer, 2)
+    consumer.close()
+
+    assert (stamped.value, stamped.timestamp) == (b"stamped", 1_700_000_000_123)
+    assert now.value == b"now" and before_ms - 1000 <= now.timestamp <= time.time() * 1000 + 1000
+    assert stamped.partition == now.partition == partition_for_key(b"k", 2)
+
+
 def test_headers_timestamps_and_explicit_partitions_round_trip(
     broker: Broker, topic_name: str
 ) -> None:
@@ -64,6 +86,25 @@ def test_headers_timestamps_and_explicit_partitions_round_trip(
     assert first.timestamp == 1_700_000_000_123
     assert first.headers == (("trace", b"abc"), ("trace", b"def"), ("empty", b""))
     assert tombstone.value is None and tombstone.timestamp == 1_700_000_000_124
+
+
+def test_a_batch_goes_to_its_partition_in_order_tombstones_included(
+    broker: Broker, topic_name: str
+) -> None:
+    broker.admin().create_topic(topic_name, partitions=3)
+    batch = [(f"k{i}".encode(), None if i % 7 == 0 else str(i).encode()) for i in range(25_000)]
+    producer = broker.producer()
+    assert producer.send_batch(topic_name, 2, batch) == len(batch)
+    producer.flush()
+
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, p) for p in range(3)])
+    records = read_records(consumer, len(batch))
+    consumer.close()
+
+    assert {r.partition for r in records} == {2}
+    assert [r.offset for r in records] == list(range(len(batch)))
+    assert [(r.key, r.value) for r in records] == batch
 
 
 def test_begin_and_end_offsets_bound_the_stored_records(broker: Broker, topic_name: str) -> None:

@@ -55,14 +55,16 @@ def test_aborted_transaction_is_invisible_to_read_committed_readers(
 
     producer.begin_transaction()
     producer.send(topic_name, b"aborted", partition=0)
+    producer.send_batch(topic_name, 0, [(b"k", b"aborted batch")])
     producer.flush()
     producer.abort_transaction()
 
     producer.begin_transaction()
     producer.send(topic_name, b"committed", partition=0)
+    producer.send_batch(topic_name, 0, [(b"k", b"committed batch"), (b"k", None)])
     producer.commit_transaction()
 
-    assert _committed_reader(broker, topic_name) == [b"committed"]
+    assert _committed_reader(broker, topic_name) == [b"committed", b"committed batch", None]
     producer.close()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from streamkit.log.embedded.batch import BatchBuilder
 from streamkit.log.embedded.partition_log import MAX_BATCH_BYTES, LogConfig, PartitionLog
@@ -175,6 +175,16 @@ class EmbeddedProducer:
         )
         if size >= MAX_BATCH_BYTES:
             self._close_batch(buffers, partition, builder, key is None)
+
+    def send_batch(
+        self, topic: str, partition: int, records: Iterable[tuple[bytes | None, bytes | None]]
+    ) -> int:
+        """Queue records to one partition (see :meth:`Producer.send_batch`)."""
+        send, count = self.send, 0
+        for key, value in records:
+            send(topic, value, key, partition=partition)
+            count += 1
+        return count
 
     def _buffers_for(self, topic: str) -> _TopicBuffers:
         buffers = self._buffers[topic] = _TopicBuffers(
