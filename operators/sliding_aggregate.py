@@ -59,11 +59,8 @@ class SlidingWindowAggregate(WindowedAggregate):
         by_time = self._by_time
         store = self._store
 
-        bucket = by_time.get(key, t, t + 1)
-        bucket = aggregator.add(
-            aggregator.initialize() if bucket is None else bucket, message.value
-        )
-        by_time.put(key, t, t + 1, bucket)
+        by_time.update(key, t, t + 1, lambda bucket: aggregator.add(
+            aggregator.initialize() if bucket is None else bucket, message.value))
 
         existing = set()
         for start, end, accumulator in list(store.fetch(key, t - d, t)):

@@ -233,30 +233,27 @@ class FixedWindowAggregate(WindowedAggregate):
         if start <= lowest:
             return False
         key, value = message.key, message.value
-        store = self._store
-        get, put = store.get, store.put
         aggregator = self._aggregator
-        add = aggregator.add
+        add, initialize = aggregator.add, aggregator.initialize
+        update = self._store.update
         step = self._step_ms
+
+        def fold(accumulator: Any) -> Any:
+            return add(initialize() if accumulator is None else accumulator, value)
+
         if self._emit_final:
             known_ends = self._known_ends
             while start > lowest:
                 end = start + size
-                accumulator = get(key, start, end)
-                if accumulator is None:
-                    put(key, start, end, add(aggregator.initialize(), value))
-                    if end not in known_ends:
-                        self._remember_end(end)
-                else:
-                    put(key, start, end, add(accumulator, value))
+                update(key, start, end, fold)
+                if end not in known_ends:  # a new window, or one restored before its end was known
+                    self._remember_end(end)
                 start -= step
         else:
             forward, result = self._context.forward, aggregator.result
             while start > lowest:
                 end = start + size
-                accumulator = get(key, start, end)
-                accumulator = add(aggregator.initialize() if accumulator is None else accumulator, value)
-                put(key, start, end, accumulator)
+                accumulator = update(key, start, end, fold)
                 forward(key, WindowResult(key, start, end, result(accumulator)), end - 1)
                 start -= step
         return True

@@ -128,6 +128,14 @@ class WindowStore(Protocol):
 
     def put(self, key: Any, start: int, end: int, value: Any) -> None: ...
 
+    def update(self, key: Any, start: int, end: int, fn: Callable[[Any], Any]) -> Any:
+        """Replace the value of ``key``'s window ``[start, end)`` with ``fn(value)``
+        (``value`` is ``None`` when the window is absent) and return the new value;
+        ``None`` deletes the window. The same as ``put(key, start, end,
+        fn(get(key, start, end)))`` with one look-up instead of two: the
+        per-record step of a windowed aggregation. ``fn`` must not use the store;
+        if it raises, nothing is written."""
+
     def delete(self, key: Any, start: int, end: int) -> None: ...
 
     def fetch(self, key: Any, start_from: int, start_to: int) -> Iterator[tuple[int, int, Any]]:

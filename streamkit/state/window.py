@@ -16,7 +16,7 @@ reach the changelog as tombstones. Operators that know the stream time may call
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from streamkit.log.records import Record
@@ -68,6 +68,7 @@ class CachedWindowStore(ManagedStore):
         self._keys, self._values = store_serdes(spec)
         self._serialize, self._deserialize = self._values.serialize, self._values.deserialize
         self._prefixes: dict[Any, bytes] = {}
+        self._times: dict[int, tuple[int, bytes]] = {}  # start -> (end, packed start and end)
         self.retention_ms = spec.retention_ms
         self._latest_start = TIME_MIN
         # No committed window starts later than this. A window starting later
@@ -75,23 +76,19 @@ class CachedWindowStore(ManagedStore):
         # backend (a RocksDB miss): most new windows are such.
         self._backend_starts_to = self._latest_committed_start()
         self._sealed_starts_to = TIME_MIN
+        # No window ends before this (expire() deleted every one): index scans
+        # start here instead of stepping over the tombstones of every window
+        # expired so far. Its values as of the last seal and commit let an abort,
+        # which brings expired windows back, restore it.
+        self._live_from = self._sealed_live_from = self._committed_live_from = TIME_MIN
 
-    # get() and put() run once per window per record: they inline
-    # primary_key_of_prefix() and the write-back cache's dirty lookup.
+    # get(), put() and update() run once per window per record; update(), the
+    # read-fold-write of windowed aggregations, inlines _latest() and _write():
+    # the two calls would cost a twentieth of the per-record work.
 
     def get(self, key: Any, start: int, end: int) -> Any | None:
         """The value of ``key``'s window ``[start, end)``, ``None`` if absent."""
-        prefix = self._prefixes.get(key) if type(key) is str else None
-        if prefix is None:
-            prefix = self._prefix_of(key)
-        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)
-        windows = self._windows
-        data: Any = windows.dirty.get(primary, _MISSING)
-        if data is _MISSING:
-            if start <= self._backend_starts_to:
-                data = windows.get(primary)
-            else:
-                data = windows.sealed.get(primary) if windows.sealed else None
+        data = self._latest(key, start, end)
         return None if data is None else self._deserialize(data)
 
     def put(self, key: Any, start: int, end: int, value: Any) -> None:
@@ -99,32 +96,94 @@ class CachedWindowStore(ManagedStore):
         if value is None:
             self.delete(key, start, end)
             return
+        prefix = self._prefix_of(key)
+        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)
+        windows = self._windows
+        previous = windows.dirty.get(primary, _MISSING)
+        # has_recent() may say "absent" for a committed window it has not
+        # cached: rewriting its index entry is harmless.
+        exists = windows.has_recent(primary) if previous is _MISSING else previous is not None
+        self._write(prefix, primary, start, end, value, exists)
+
+    def update(self, key: Any, start: int, end: int, fn: Callable[[Any], Any]) -> Any:
+        """Replace the value of ``key``'s window ``[start, end)`` with ``fn(value)``
+        (``value`` is ``None`` when the window is absent) and return it; ``None``
+        deletes the window. :meth:`get` then :meth:`put`, finding the window once."""
         prefix = self._prefixes.get(key) if type(key) is str else None
         if prefix is None:
             prefix = self._prefix_of(key)
-        data = _join((self._serialize(value), b""))  # type: ignore[arg-type]  # compact(), inlined
-        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)
+        # The packed (start, end) of recent windows: few are open at a time, and
+        # packing two 64-bit times costs more than finding them again.
+        times = self._times.get(start)
+        if times is None or times[0] != end:
+            if len(self._times) >= MEMO_LIMIT:
+                self._times.clear()
+            times = self._times[start] = (end, two_times(start + TIME_BIAS, end + TIME_BIAS))
+        primary = prefix + times[1]
         windows = self._windows
-        # Index entries are written with their window's first put; an existing
-        # window (written since the last checkpoint, or committed) has one.
         dirty = windows.dirty
-        previous = dirty.get(primary, _MISSING)
-        if previous is _MISSING:
-            if not windows.has_recent(primary):
-                self._index.put(index_key_of_prefix(prefix, start, end), b"")
-            windows.put(primary, data)
+        data: Any = dirty.get(primary, _MISSING)
+        in_dirty = data is not _MISSING
+        if not in_dirty:
+            if start <= self._backend_starts_to:
+                data = windows.get(primary)
+            else:
+                data = windows.sealed.get(primary) if windows.sealed else None
+        value = fn(None if data is None else self._deserialize(data))
+        if value is None:
+            self.delete(key, start, end)
+            return None
+        new = _join((self._serialize(value), b""))  # type: ignore[arg-type]  # compact(), inlined
+        if in_dirty:
+            dirty[primary] = new
         else:
-            if previous is None:
-                self._index.put(index_key_of_prefix(prefix, start, end), b"")
-            dirty[primary] = data  # already dirty: all that windows.put() would do
+            windows.put(primary, new)
+        if data is None:
+            self._index.put(index_key_of_prefix(prefix, start, end), b"")
+            if end < self._live_from:  # noqa: PLR1730
+                self._live_from = end
         if start > self._latest_start:  # noqa: PLR1730
             self._latest_start = start
+        return value
 
     def delete(self, key: Any, start: int, end: int) -> None:
         """Remove ``key``'s window ``[start, end)``."""
         prefix = self._prefix_of(key)
         self._windows.put(primary_key_of_prefix(prefix, start, end), None)
         self._index.put(index_key_of_prefix(prefix, start, end), None)
+
+    def _latest(self, key: Any, start: int, end: int) -> bytes | None:
+        """The window's latest value bytes, ``None`` if absent."""
+        prefix = self._prefixes.get(key) if type(key) is str else None
+        if prefix is None:
+            prefix = self._prefix_of(key)
+        primary = prefix + two_times(start + TIME_BIAS, end + TIME_BIAS)  # primary_key_of_prefix()
+        windows = self._windows
+        data: Any = windows.dirty.get(primary, _MISSING)
+        if data is _MISSING:
+            if start <= self._backend_starts_to:
+                data = windows.get(primary)
+            else:  # newer than every committed window: no backend read
+                data = windows.sealed.get(primary) if windows.sealed else None
+        return data  # type: ignore[no-any-return]
+
+    def _write(self, prefix: bytes, primary: bytes, start: int, end: int, value: Any,
+               exists: bool) -> None:
+        """Store ``value`` (not None) for a window found at ``primary``."""
+        data = _join((self._serialize(value), b""))  # type: ignore[arg-type]  # compact(), inlined
+        # Index entries are written with their window's first put; an existing
+        # window (written since the last checkpoint, or committed) has one.
+        if not exists:
+            self._index.put(index_key_of_prefix(prefix, start, end), b"")
+            if end < self._live_from:  # noqa: PLR1730
+                self._live_from = end
+        windows = self._windows
+        if primary in windows.dirty:
+            windows.dirty[primary] = data  # all that windows.put() would do
+        else:
+            windows.put(primary, data)
+        if start > self._latest_start:  # noqa: PLR1730
+            self._latest_start = start
 
     def _prefix_of(self, key: Any) -> bytes:
         """The :func:`key_prefix` of ``key``'s windows, remembered for keys of the
@@ -157,7 +216,7 @@ class CachedWindowStore(ManagedStore):
         Deleting the windows while iterating is safe."""
         high = encode_time(end_to + 1) if end_to < TIME_MAX else None
         keys, values = self._keys.deserialize, self._values.deserialize
-        for entry, _ in self._index.scan(None, high):
+        for entry, _ in self._index.scan(encode_time(self._live_from), high):
             raw_key, start, end = decode_index_key(entry)
             value = self._windows.get(primary_key(raw_key, start, end))
             if value is not None:
@@ -169,12 +228,14 @@ class CachedWindowStore(ManagedStore):
             return 0
         expired = [
             (raw_key, start, end)
-            for entry, _ in self._index.scan(None, encode_time(before_end))
+            for entry, _ in self._index.scan(encode_time(self._live_from), encode_time(before_end))
             for raw_key, start, end in (decode_index_key(entry),)
         ]
         for raw_key, start, end in expired:
             self._windows.put(primary_key(raw_key, start, end), None)
             self._index.put(index_key(raw_key, start, end), None)
+        if before_end > self._live_from:  # noqa: PLR1730
+            self._live_from = before_end
         return len(expired)
 
     def prepare_checkpoint(self) -> None:
@@ -182,14 +243,22 @@ class CachedWindowStore(ManagedStore):
         if self.retention_ms is not None and self._latest_start > TIME_MIN:
             self.expire(self._latest_start - self.retention_ms)
         self._sealed_starts_to = self._latest_start  # every window sealed next starts by then
+        self._sealed_live_from = self._live_from
 
     def committed(self) -> None:
         """The sealed windows are on disk."""
         super().committed()
         self._backend_starts_to = max(self._backend_starts_to, self._sealed_starts_to)
+        self._committed_live_from = self._sealed_live_from
+
+    def abort(self) -> None:
+        """Drop every uncommitted write."""
+        self._live_from = self._committed_live_from
+        super().abort()
 
     def invalidate(self) -> None:
         """The backend changed underneath (restore, wipe)."""
+        self._live_from = self._sealed_live_from = self._committed_live_from = TIME_MIN
         super().invalidate()
         self._backend_starts_to = self._latest_committed_start()
 

@@ -42,6 +42,14 @@ class DictWindowStore:
     def put(self, key: Any, start: int, end: int, value: Any) -> None:
         self.windows[(key, start, end)] = copy.deepcopy(value)
 
+    def update(self, key: Any, start: int, end: int, fn: Callable[[Any], Any]) -> Any:
+        value = fn(self.get(key, start, end))
+        if value is None:
+            self.delete(key, start, end)
+        else:
+            self.put(key, start, end, value)
+        return value
+
     def delete(self, key: Any, start: int, end: int) -> None:
         self.windows.pop((key, start, end), None)
 

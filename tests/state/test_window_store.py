@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,12 +70,68 @@ def test_closing_windows_while_iterating_deletes_them(make_store: MakeStore) -> 
     assert [v for *_, v in store.windows_ending_by(100)] == [3, 4]
 
 
+def test_update_folds_into_a_window_in_one_step(make_store: MakeStore) -> None:
+    store = make_store(WINDOW)
+    assert store.update("k", 0, 10, lambda count: (count or 0) + 1) == 1
+    checkpoint(store)
+    assert store.update("k", 0, 10, lambda count: (count or 0) + 1) == 2
+    assert store.get("k", 0, 10) == 2
+    assert [(k, s, e, v) for k, s, e, v in store.windows_ending_by(10)] == [("k", 0, 10, 2)]
+
+    def fails(_count: object) -> int:
+        raise ValueError("the fold failed")
+
+    with pytest.raises(ValueError):
+        store.update("k", 0, 10, fails)
+    assert store.get("k", 0, 10) == 2  # nothing written
+    assert store.update("k", 0, 10, lambda _count: None) is None  # None deletes
+    assert store.get("k", 0, 10) is None
+    assert list(store.windows_ending_by(10)) == []
+
+
+def test_a_window_written_again_is_indexed_whatever_happened_in_between(
+        make_store: MakeStore) -> None:
+    # The by-end index entry is written with a window's first write only: a
+    # delete, an expiry or an abort between two writes must not make the second
+    # skip the entry of a window that no longer is.
+    store = make_store(WINDOW)
+    for between in (lambda: store.delete("k", 0, 10), lambda: store.expire(11), store.abort):
+        store.update("k", 0, 10, lambda _: "uncommitted")
+        assert store.get("k", 0, 10) == "uncommitted"
+        between()
+        store.update("k", 0, 10, lambda _: "again")
+        assert [(k, s, e) for k, s, e, _ in store.windows_ending_by(10)] == [("k", 0, 10)]
+        checkpoint(store)
+        assert [(k, s, e) for k, s, e, _ in store.windows_ending_by(10)] == [("k", 0, 10)]
+        store.delete("k", 0, 10)
+        checkpoint(store)
+
+
 def test_expire_drops_windows_ending_before_the_bound(make_store: MakeStore) -> None:
     store = make_store(WINDOW)
     for end in (10, 20, 30):
         store.put("k", end - 10, end, end)
     assert store.expire(20) == 1
     assert [e for _, _, e, _ in store.windows_ending_by(100)] == [20, 30]
+
+
+def test_windows_below_an_expiry_are_found_again_when_put_back_or_restored_by_abort(
+        make_store: MakeStore) -> None:
+    # Scans of the index start where the last expiry ended; windows below that
+    # bound can still come back.
+    store = make_store(WINDOW)
+    for end in (10, 20, 30):
+        store.put("k", end - 10, end, end)
+    checkpoint(store)
+    store.expire(25)
+    assert [e for _, _, e, _ in store.windows_ending_by(100)] == [30]
+    store.abort()  # the expiry never happened
+    assert [e for _, _, e, _ in store.windows_ending_by(100)] == [10, 20, 30]
+    store.expire(25)
+    checkpoint(store)
+    store.put("old", 0, 5, "put back below the expiry")
+    assert [e for _, _, e, _ in store.windows_ending_by(100)] == [5, 30]
+    assert store.expire(25) == 1
 
 
 def test_retention_is_applied_at_each_checkpoint(make_store: MakeStore) -> None:
@@ -99,7 +156,8 @@ def test_negative_times_sort_before_positive_ones(make_store: MakeStore) -> None
 
 windows = st.tuples(st.sampled_from(["a", "b", "ab"]), st.integers(0, 50), st.integers(1, 20))
 operations = st.lists(
-    st.tuples(st.sampled_from(["put", "delete", "commit", "abort"]), windows, st.integers(0, 9)),
+    st.tuples(st.sampled_from(["get", "put", "update", "delete", "expire", "commit", "abort"]),
+              windows, st.integers(0, 9)),
     max_size=30,
 )
 
@@ -114,12 +172,25 @@ def test_behaves_like_a_dict_of_windows(
     current: dict[tuple[str, int, int], int] = {}
     for op, (key, start, size), value in operations:
         window = (key, start, start + size)
-        if op == "put":
+        if op == "get":
+            assert store.get(*window) == current.get(window)
+        elif op == "update":  # adds value, or deletes the window when it is 0
+            added = store.update(*window, lambda old, add=value: ((old or 0) + add) or None)
+            assert added == (((current.get(window) or 0) + value) or None)
+            if added is None:
+                current.pop(window, None)
+            else:
+                current[window] = added
+        elif op == "put":
             store.put(*window, value)
             current[window] = value
         elif op == "delete":
             store.delete(*window)
             current.pop(window, None)
+        elif op == "expire":  # later scans start past the windows it deleted
+            before_end = value * 8
+            store.expire(before_end)
+            current = {w: v for w, v in current.items() if w[2] >= before_end}
         elif op == "commit":
             checkpoint(store)
             committed = dict(current)
