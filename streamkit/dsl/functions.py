@@ -75,6 +75,21 @@ def compile_call(fn: Callable[..., Any]) -> Callable[[Message], Any]:
     return lambda m: fn(*[g(m) for g in getters])
 
 
+def compile_step_call(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool]:
+    """What a step calls, and whether on the value alone: ``(fn, True)`` when ``fn``
+    takes only the value (the step calls ``fn(value)`` directly), else
+    ``(compile_call(fn), False)``.
+
+    >>> compile_step_call(len)
+    (<built-in function len>, True)
+    >>> compile_step_call(lambda key, value: key)[1]
+    False
+    """
+    if wanted_fields(fn) == ("value",):
+        return fn, True
+    return compile_call(fn), False
+
+
 def compile_call_with(fn: Callable[..., Any]) -> Callable[[Message, Any], Any]:
     """Like :func:`compile_call` for a function that takes one more, last argument
     (e.g. a joined table value): ``fn(value, other)``, ``fn(key, value, other)``..."""

@@ -1,13 +1,18 @@
 """The processors behind the DSL's stateless steps. They are ordinary
 :class:`~streamkit.processor.Processor` implementations, exactly what a user's
-own ``stream.process(...)`` step would be."""
+own ``stream.process(...)`` step would be, plus ``process_fields``: the same
+step taking a message's fields, which the task calls instead of ``process``
+when it can forward without making a :class:`~streamkit.processor.Message`
+(see :class:`streamkit.runtime.context.Downstream`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamkit.log.records import Headers
 from streamkit.processor import Message, ProcessorContext
+from streamkit.runtime.context import FieldsProcessor
 
 MessageFn = Callable[[Message], Any]
 
@@ -23,80 +28,82 @@ class _Step:
         pass
 
 
-class MapValues(_Step):
+class _FnStep(_Step, FieldsProcessor):
+    """A step around one user function: ``fn(message)``, or ``fn(value)`` when
+    ``on_value`` (a function of the value alone, called without a Message)."""
+
+    __slots__ = ("fn", "on_value")
+
+    def __init__(self, fn: Callable[..., Any], on_value: bool = False) -> None:
+        self.fn = fn
+        self.on_value = on_value
+
+    def process(self, message: Message) -> None:
+        self.process_fields(message.key, message.value, message.timestamp, message.headers)
+
+    def call(self, key: Any, value: Any, timestamp: int, headers: Headers) -> Any:
+        """The user function's answer for one message."""
+        if self.on_value:
+            return self.fn(value)
+        return self.fn(Message(key, value, timestamp, headers))
+
+
+class MapValues(_FnStep):
     """Replace each value with ``fn(...)``; the key stays."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        self.forward(message.key, self.fn(message), message.timestamp, message.headers)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        self.forward(key, self.call(key, value, timestamp, headers), timestamp, headers)
 
 
-class SelectKey(_Step):
+class SelectKey(_FnStep):
     """Replace each key with ``fn(...)``; the value stays."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        self.forward(self.fn(message), message.value, message.timestamp, message.headers)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        self.forward(self.call(key, value, timestamp, headers), value, timestamp, headers)
 
 
-class Filter(_Step):
+class Filter(_FnStep):
     """Keep messages for which ``fn(...)`` is true."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        if self.fn(message):
-            self.forward(message.key, message.value, message.timestamp, message.headers)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        if self.call(key, value, timestamp, headers):
+            self.forward(key, value, timestamp, headers)
 
 
-class FlatMapValues(_Step):
+class FlatMapValues(_FnStep):
     """Forward each value of the iterable ``fn(...)`` returns, with the same key."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        key, ts, headers, forward = message.key, message.timestamp, message.headers, self.forward
-        for value in self.fn(message):
-            forward(key, value, ts, headers)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        forward = self.forward
+        for each in self.call(key, value, timestamp, headers):
+            forward(key, each, timestamp, headers)
 
 
-class Peek(_Step):
+class Peek(_FnStep):
     """Call ``fn(...)`` and forward the message unchanged."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        self.fn(message)
-        self.forward(message.key, message.value, message.timestamp, message.headers)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        self.call(key, value, timestamp, headers)
+        self.forward(key, value, timestamp, headers)
 
 
-class ForEach(_Step):
+class ForEach(_FnStep):
     """Call ``fn(...)``; forward nothing (a terminal step)."""
 
-    __slots__ = ("fn",)
+    __slots__ = ()
 
-    def __init__(self, fn: MessageFn) -> None:
-        self.fn = fn
-
-    def process(self, message: Message) -> None:
-        self.fn(message)
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        self.call(key, value, timestamp, headers)
 
 
 class PassThrough(_Step):

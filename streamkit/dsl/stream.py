@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamkit.dsl import steps
 from streamkit.dsl.aggregate import AggregateByKey, Count, JoinTable, Reduce
-from streamkit.dsl.functions import compile_call, compile_call_with
+from streamkit.dsl.functions import compile_call, compile_call_with, compile_step_call
 from streamkit.log.errors import StreamkitError
 from streamkit.processor import (
     Aggregator,
@@ -95,36 +95,36 @@ class Stream:
         >>> app = App("demo")
         >>> s = app.stream(app.topic("in")).map(lambda v: v * 2)
         """
-        call = compile_call(fn)
-        return Stream(self.app, self._step("map", lambda: steps.MapValues(call), name=name,
-                                           on_error=on_error))
+        call, on_value = compile_step_call(fn)
+        return Stream(self.app, self._step("map", lambda: steps.MapValues(call, on_value),
+                                           name=name, on_error=on_error))
 
     def filter(self, fn: Callable[..., Any], *, name: str | None = None,
                on_error: PolicyArg = None) -> Stream:
         """Keep the messages for which ``fn(value)`` is true."""
-        call = compile_call(fn)
-        return Stream(self.app, self._step("filter", lambda: steps.Filter(call), name=name,
-                                           on_error=on_error))
+        call, on_value = compile_step_call(fn)
+        return Stream(self.app, self._step("filter", lambda: steps.Filter(call, on_value),
+                                           name=name, on_error=on_error))
 
     def flat_map(self, fn: Callable[..., Iterable[Any]], *, name: str | None = None,
                  on_error: PolicyArg = None) -> Stream:
         """Replace each message with one message per value of ``fn(value)``, same key."""
-        call = compile_call(fn)
-        return Stream(self.app, self._step("flat-map", lambda: steps.FlatMapValues(call),
+        call, on_value = compile_step_call(fn)
+        return Stream(self.app, self._step("flat-map", lambda: steps.FlatMapValues(call, on_value),
                                            name=name, on_error=on_error))
 
     def peek(self, fn: Callable[..., Any], *, name: str | None = None,
              on_error: PolicyArg = None) -> Stream:
         """Call ``fn(value)`` for its side effect and pass the message on."""
-        call = compile_call(fn)
-        return Stream(self.app, self._step("peek", lambda: steps.Peek(call), name=name,
+        call, on_value = compile_step_call(fn)
+        return Stream(self.app, self._step("peek", lambda: steps.Peek(call, on_value), name=name,
                                            on_error=on_error))
 
     def foreach(self, fn: Callable[..., Any], *, name: str | None = None,
                 on_error: PolicyArg = None) -> None:
         """Call ``fn(value)`` for each message; ends the stream."""
-        call = compile_call(fn)
-        self._step("foreach", lambda: steps.ForEach(call), name=name, on_error=on_error)
+        call, on_value = compile_step_call(fn)
+        self._step("foreach", lambda: steps.ForEach(call, on_value), name=name, on_error=on_error)
 
     def split(self, branches: Mapping[str, Callable[..., Any]], *, default: str | None = None,
               name: str | None = None) -> dict[str, Stream]:
@@ -166,8 +166,9 @@ class Stream:
         internal topic ``<app>-<name>-repartition``; what follows runs in a new
         sub-topology whose task *n* sees every message whose new key maps to *n*."""
         step = name or self.app.topology.next_name("rekey")
-        call = compile_call(fn)
-        node = self._step("rekey", lambda: steps.SelectKey(call), name=step, on_error=on_error)
+        call, on_value = compile_step_call(fn)
+        node = self._step("rekey", lambda: steps.SelectKey(call, on_value), name=step,
+                          on_error=on_error)
         return Stream(self.app, node).repartition(name=step, key=key, value=value)
 
     def repartition(self, *, name: str | None = None, key: Any = "json",

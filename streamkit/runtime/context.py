@@ -14,6 +14,20 @@ if TYPE_CHECKING:
     from streamkit.runtime.task import StreamTask
 
 ProcessFn = Callable[[Message], None]
+ProcessFieldsFn = Callable[[Any, Any, int, Headers], None]
+
+
+class FieldsProcessor:
+    """Base of streamkit's own processors (the DSL's stateless steps, sinks) that
+    also take a message's fields: ``process_fields(key, value, timestamp,
+    headers)`` does what ``process(Message(key, value, timestamp, headers))``
+    does. When one is the only receiver of an output, the task calls it without
+    making a :class:`~streamkit.processor.Message`."""
+
+    __slots__ = ()
+
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        raise NotImplementedError
 
 
 class StepFailed(Exception):
@@ -39,19 +53,27 @@ def call_step(process: ProcessFn, step: str, message: Message) -> None:
 class Downstream:
     """The processors receiving one output of a node, precompiled for the hot path."""
 
-    __slots__ = ("targets",)
+    __slots__ = ("only_fields", "only_process", "only_step", "targets")
 
     def __init__(self) -> None:
         self.targets: list[tuple[ProcessFn, str]] = []
+        # The receiver when there is exactly one (the common case), which
+        # NodeContext.forward calls directly, by fields when it can.
+        self.only_process: ProcessFn | None = None
+        self.only_fields: ProcessFieldsFn | None = None
+        self.only_step = ""
+
+    def connect(self, processor: Any, step: str) -> None:
+        """Add a receiver."""
+        self.targets.append((processor.process, step))
+        only = len(self.targets) == 1
+        fields = processor.process_fields if isinstance(processor, FieldsProcessor) else None
+        self.only_process, self.only_fields = (processor.process, fields) if only else (None, None)
+        self.only_step = step if only else ""
 
     def send(self, message: Message) -> None:
         for process, step in self.targets:
-            try:
-                process(message)
-            except (StepFailed, BrokerError):
-                raise
-            except Exception as error:
-                raise StepFailed(step, error) from error
+            call_step(process, step, message)
 
 
 class NodeContext:
@@ -97,15 +119,26 @@ class NodeContext:
         to: str | None = None,
     ) -> None:
         task = self._task
-        message = Message(
-            key,
-            value,
-            task.current_timestamp if timestamp is None else timestamp,
-            task.current_headers if headers is None else headers,
-        )
+        if timestamp is None:
+            timestamp = task.current_timestamp
+        if headers is None:
+            headers = task.current_headers
         if to is None:
-            self._default.send(message)
+            default = self._default
+            try:  # call_step(), inlined: this is every message's path between processors
+                if default.only_fields is not None:
+                    default.only_fields(key, value, timestamp, headers)
+                    return
+                if default.only_process is not None:
+                    default.only_process(Message(key, value, timestamp, headers))
+                    return
+            except (StepFailed, BrokerError):
+                raise
+            except Exception as error:
+                raise StepFailed(default.only_step, error) from error
+            default.send(Message(key, value, timestamp, headers))
             return
+        message = Message(key, value, timestamp, headers)
         downstream = self._outputs.get(to)
         if downstream is not None:
             downstream.send(message)

@@ -1,8 +1,9 @@
 """A task: the processors of one sub-topology for one partition, and their state.
 
 The per-record path is: :meth:`StreamTask.process` → the source's compiled
-decode-and-forward function → each processor's ``process`` → sinks, which
-serialize and hand the bytes to the worker's sender.
+decode-and-forward function → each processor's ``process`` (streamkit's own
+steps by ``process_fields``, without a Message, when they are their sender's
+only receiver) → sinks, which serialize and hand the bytes to the worker's sender.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from streamkit.log.records import Headers, Record, TopicPartition
 from streamkit.processor import Message, Processor, SourceInfo, TaskId
 from streamkit.runtime import metrics as m
-from streamkit.runtime.context import Downstream, NodeContext, StepFailed
+from streamkit.runtime.context import FieldsProcessor, NodeContext, StepFailed
 from streamkit.runtime.errors.dead_letter import DeadLetterWriter, SendFn, dead_letter_topic
 from streamkit.runtime.errors.policy import ErrorPolicy, OnError, ProcessingStopped
 from streamkit.runtime.punctuation import Punctuator
@@ -34,7 +35,7 @@ from streamkit.serde.errors import SchemaRegistryUnavailable
 log = logging.getLogger("streamkit.task")
 
 
-class SinkProcessor:
+class SinkProcessor(FieldsProcessor):
     """Serializes messages with a topic's serdes and sends them."""
 
     __slots__ = ("_key", "_send", "_topic", "_value")
@@ -49,20 +50,22 @@ class SinkProcessor:
         pass
 
     def process(self, message: Message) -> None:
-        self._send(self._topic, self._key(message.key), self._value(message.value),
-                   message.timestamp, message.headers)
+        self.process_fields(message.key, message.value, message.timestamp, message.headers)
+
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        self._send(self._topic, self._key(key), self._value(value), timestamp, headers)
 
     def close(self) -> None:
         pass
 
 
 def _source_runner(task: StreamTask, node: SourceNode, topic: TopicSpec,
-                   downstream: Downstream) -> Callable[[Record], None]:
+                   context: NodeContext) -> Callable[[Record], None]:
     """Compile the decode-and-forward function of one source topic."""
     decode_key = topic.key_serde.deserialize
     decode_value = topic.value_serde.deserialize
     extract = node.timestamp
-    send = downstream.send
+    forward = context.forward
     step = node.name
 
     def decode(record: Record) -> tuple[Any, Any, int]:
@@ -100,8 +103,9 @@ def _source_runner(task: StreamTask, node: SourceNode, topic: TopicSpec,
             raise StepFailed(step, error) from error
         task.current_timestamp = ts
         task.current_headers = record.headers
-        task.stream_time = max(task.stream_time, ts)
-        send(Message(key, value, ts, record.headers))
+        if ts > task.stream_time:  # noqa: PLR1730 - a comparison, not max(): once per record
+            task.stream_time = ts
+        forward(key, value, ts, record.headers)
 
     return run
 
@@ -150,14 +154,14 @@ class StreamTask:
     def init(self) -> None:
         """Create and wire the processors (call after the state is restored)."""
         contexts: dict[str, NodeContext] = {}
-        processes: dict[str, Callable[[Message], None]] = {}
+        processors: dict[str, Processor] = {}
         sub = self.subtopology
         for node in sub.nodes:
             contexts[node.name] = NodeContext(self, node.name)
             processor = self._make_processor(node)
             if processor is not None:
                 self._processors.append((node.name, processor))
-                processes[node.name] = processor.process
+                processors[node.name] = processor
             if isinstance(node, (SourceNode, ProcessorNode)) and node.error_policy is not None:
                 self._policies[node.name] = node.error_policy
             if isinstance(node, ProcessorNode):
@@ -165,11 +169,11 @@ class StreamTask:
         for node in sub.nodes:
             for output, children in node.children.items():
                 downstream = contexts[node.name].output(output)
-                downstream.targets.extend((processes[c.name], c.name) for c in children)
+                for child in children:
+                    downstream.connect(processors[child.name], child.name)
         for node in sub.sources:
             for topic in node.topics:
-                self._sources[topic.name] = _source_runner(
-                    self, node, topic, contexts[node.name].output(None))
+                self._sources[topic.name] = _source_runner(self, node, topic, contexts[node.name])
         for name, processor in self._processors:
             processor.init(contexts[name])
         self._initialized = True
