@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
 from typing import NamedTuple
 
 from streamkit.log.records import Headers, Record
@@ -35,26 +34,6 @@ _RECORD = struct.Struct("<IqiiH")
 _pack_record = _RECORD.pack
 _HEADER_ENTRY = struct.Struct("<Hi")
 _CRC_FROM = 12  # the crc covers everything after magic, length and crc
-
-# Record is a frozen slots dataclass; its generated __init__ costs more than the
-# whole decode, so the hot path fills the slots directly (same result, ~2x faster).
-_new_record = Record.__new__
-
-
-def _slot_setter(name: str) -> Callable[[Record, object], None]:
-    """The setter of one of Record's slots (its member descriptor's ``__set__``)."""
-    setter: Callable[[Record, object], None] = Record.__dict__[name].__set__
-    return setter
-
-
-_set_topic = _slot_setter("topic")
-_set_partition = _slot_setter("partition")
-_set_offset = _slot_setter("offset")
-_set_timestamp = _slot_setter("timestamp")
-_set_key = _slot_setter("key")
-_set_value = _slot_setter("value")
-_set_headers = _slot_setter("headers")
-
 
 class BatchHeader(NamedTuple):
     """The decoded header of one batch."""
@@ -227,15 +206,7 @@ def decode_records(
                 items.append((name, buf[p : p + hlen]))
                 p += hlen
             headers = tuple(items)
-        record = _new_record(Record)
-        _set_topic(record, topic)
-        _set_partition(record, partition)
-        _set_offset(record, base + delta)
-        _set_timestamp(record, ts)
-        _set_key(record, key)
-        _set_value(record, value)
-        _set_headers(record, headers)
-        append(record)
+        append(Record(topic, partition, base + delta, ts, key, value, headers))
     return out
 
 
