@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from streamkit.log.broker import Broker, Producer
 from streamkit.log.errors import StreamkitError
+from streamkit.log.records import TopicPartition
 from streamkit.processor import StoreSpec, TaskId
 from streamkit.query.catalog import store_routes
 from streamkit.query.directory import StoreDirectory
@@ -153,8 +154,11 @@ class _QueryableTaskState:
     def write_changelog(self, producer: Producer) -> None:
         self._inner.write_changelog(producer)
 
-    def commit(self) -> None:
-        self._inner.commit()
+    def pending_changelogs(self) -> list[TopicPartition]:
+        return self._inner.pending_changelogs()
+
+    def commit(self, changelog_ends: Mapping[TopicPartition, int] | None = None) -> None:
+        self._inner.commit(changelog_ends)
 
     def abort(self) -> None:
         self._inner.abort()

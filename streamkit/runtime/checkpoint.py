@@ -23,9 +23,9 @@ caller rewinds: state is aborted and the partitions re-read from the committed o
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from streamkit.log.broker import Consumer, Producer
+from streamkit.log.broker import Admin, Consumer, Producer
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.stream_time import stream_time_metadata
 from streamkit.runtime.task import StreamTask
@@ -36,12 +36,15 @@ log = logging.getLogger("streamkit.checkpoint")
 class Checkpointer:
     """Runs the checkpoint sequence for the tasks of one worker."""
 
-    def __init__(self, producer: Producer, consumer: Consumer, *, exactly_once: bool) -> None:
+    def __init__(self, producer: Producer, consumer: Consumer, *, exactly_once: bool,
+                 admin: Callable[[], Admin]) -> None:
         self.producer = producer
         self.consumer = consumer
         self.exactly_once = exactly_once
         self.in_transaction = False
         self._committed: dict[TopicPartition, int] = {}
+        self._make_admin = admin
+        self._admin: Admin | None = None
 
     @property
     def committed(self) -> Mapping[TopicPartition, int]:
@@ -82,9 +85,20 @@ class Checkpointer:
             if changed:
                 self.consumer.commit(changed, metadata)
         self._committed.update(changed)
-        for task in tasks:
-            task.state.commit()
+        self._commit_state(tasks)
         return bool(changed)
+
+    def _commit_state(self, tasks: list[StreamTask]) -> None:
+        """Write each task's sealed state to its backend, stamped with its
+        changelogs' end offsets: one request for all the tasks."""
+        changelogs = [tp for task in tasks for tp in task.state.pending_changelogs()]
+        if changelogs and self._admin is None:
+            self._admin = self._make_admin()
+        # The end offsets cover every record of this checkpoint (they are committed),
+        # and maybe records of no concern (transaction markers): harmless.
+        ends = self._admin.end_offsets(changelogs) if self._admin and changelogs else {}
+        for task in tasks:
+            task.state.commit(ends)
 
     def abort(self) -> None:
         """Abort the open transaction, if any (its records are never visible)."""
@@ -94,6 +108,12 @@ class Checkpointer:
                 self.producer.abort_transaction()
             except Exception as error:  # noqa: BLE001 - already aborted by the broker, or fenced
                 log.warning("abort_transaction failed: %s", error)
+
+    def close(self) -> None:
+        """Close the admin client, if one was opened."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
 
     def forget(self, partitions: list[TopicPartition]) -> None:
         """Stop tracking revoked partitions."""

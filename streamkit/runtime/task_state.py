@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from streamkit.log.broker import Broker, Producer
+from streamkit.log.records import TopicPartition
 from streamkit.processor import StoreSpec, TaskId
 
 
@@ -22,8 +23,12 @@ class TaskState(Protocol):
     def write_changelog(self, producer: Producer) -> None:
         """Send the dirty entries since the last commit to the changelog topics."""
 
-    def commit(self) -> None:
-        """Apply the checkpoint's writes locally, after the offsets committed."""
+    def pending_changelogs(self) -> list[TopicPartition]:
+        """The changelog partitions whose end offsets :meth:`commit` needs."""
+
+    def commit(self, changelog_ends: Mapping[TopicPartition, int] | None = None) -> None:
+        """Apply the checkpoint's writes locally, after the offsets committed;
+        ``changelog_ends`` are the end offsets of :meth:`pending_changelogs`."""
 
     def abort(self) -> None:
         """Forget the writes since the last commit."""

@@ -17,7 +17,7 @@ changelog offset it corresponds to, and a restart replays only the changelog's t
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from streamkit.log.broker import Admin, Broker, Producer
@@ -124,24 +124,34 @@ class TaskStateManager:
             if changes:
                 send_changes(producer, partition.topic, partition.partition, changes)
 
-    def commit(self) -> None:
+    def pending_changelogs(self) -> list[TopicPartition]:
+        """The changelog partitions of the stores with sealed changes: whose end
+        offsets :meth:`commit` needs."""
+        return [partition for name, partition in self._changelogs.items()
+                if self._stores[name].sealed_changes()]
+
+    def commit(self, changelog_ends: Mapping[TopicPartition, int] | None = None) -> None:
         """Write the sealed changes to each store's backend, in one batch per store
         with the changelog offset they correspond to. Call only once the
-        checkpoint (changelog records, outputs, input offsets) is committed."""
+        checkpoint (changelog records, outputs, input offsets) is committed.
+
+        ``changelog_ends`` are the end offsets of :meth:`pending_changelogs` (a
+        worker asks for all its tasks' at once); without them they are looked up."""
         self._check_open()
         for name, store in self._stores.items():
             if name not in self._changelogs:
                 store.seal()  # nothing to log: everything written so far commits now
         pending = {name: store.sealed_changes() for name, store in self._stores.items()}
         pending = {name: changes for name, changes in pending.items() if changes}
-        logged = [self._changelogs[name] for name in pending if name in self._changelogs]
-        # The end offset covers every record of this checkpoint (they are committed).
-        # It may also cover records of no concern (transaction markers): harmless.
-        ends = self._admin_client().end_offsets(logged) if logged else {}
+        if changelog_ends is None:
+            logged = [self._changelogs[name] for name in pending if name in self._changelogs]
+            # The end offset covers every record of this checkpoint (they are committed).
+            # It may also cover records of no concern (transaction markers): harmless.
+            changelog_ends = self._admin_client().end_offsets(logged) if logged else {}
         for name, changes in pending.items():
             store = self._stores[name]
             partition = self._changelogs.get(name)
-            store.backend.apply(changes, None if partition is None else ends[partition])
+            store.backend.apply(changes, None if partition is None else changelog_ends[partition])
             store.committed()
 
     def abort(self) -> None:

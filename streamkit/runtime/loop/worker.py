@@ -301,7 +301,7 @@ class Worker:
                                              isolation_level="read_committed",
                                              co_partitioned=co_partitioned)
         self.checkpointer = Checkpointer(self.producer, self.consumer,
-                                         exactly_once=opts.exactly_once)
+                                         exactly_once=opts.exactly_once, admin=self.broker.admin)
         self.consumer.subscribe(self.registry.source_topics(), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
 
@@ -318,6 +318,8 @@ class Worker:
                 except Exception as error:  # noqa: BLE001 - closing goes on regardless
                     log.warning("closing %s failed: %s", type(client).__name__, error)
         self.consumer = self.producer = None
+        if self.checkpointer is not None:
+            self.checkpointer.close()
 
     def _shutdown(self) -> None:
         self.purger.close()
