@@ -189,7 +189,9 @@ class WindowedAggregate:
         if self._open_ends:
             # Advance stream time past every open window, so that records
             # arriving later for those windows count as late: never emit twice.
+            # The task's stream time too: it is what a restart resumes from.
             flush_time = max(self._open_ends) + self._close_delay_ms
+            self._context.advance_stream_time(flush_time)
             self._on_time(flush_time)
 
 

@@ -159,6 +159,13 @@ class ProcessorContext(Protocol):
     def stream_time(self) -> int:
         """The largest event time this task has seen (ms), -1 before any."""
 
+    def advance_stream_time(self, time_ms: int) -> None:
+        """Move the task's stream time forward to ``time_ms`` (never back), for a
+        processor that lets event time pass on a wall-clock condition, as the
+        windowed aggregations' idle timeout does. It is committed with the
+        task's offsets, so a restart resumes from it; stream-time punctuations
+        see it with the next record."""
+
     @property
     def source(self) -> SourceInfo:
         """Provenance of the message being processed."""

@@ -43,6 +43,7 @@ class Checkpointer:
         self.exactly_once = exactly_once
         self.in_transaction = False
         self._committed: dict[TopicPartition, int] = {}
+        self._committed_times: dict[TopicPartition, int] = {}  # stream time committed with each
         self._make_admin = admin
         self._admin: Admin | None = None
 
@@ -58,8 +59,14 @@ class Checkpointer:
             self.in_transaction = True
 
     def checkpoint(self, tasks: list[StreamTask], offsets: dict[TopicPartition, int]) -> bool:
-        """Commit state, outputs and ``offsets``; returns whether anything was committed."""
-        changed = {tp: o for tp, o in offsets.items() if self._committed.get(tp) != o}
+        """Commit state, outputs and ``offsets``; returns whether anything was committed.
+
+        A partition is committed when its offset moved, or when its task's stream
+        time did (an idle timeout advances it without input): the stream time
+        goes with the offsets, as their metadata."""
+        times = {tp: task.stream_time for task in tasks for tp in task.offsets()}
+        changed = {tp: o for tp, o in offsets.items()
+                   if self._committed.get(tp) != o or self._committed_times.get(tp) != times.get(tp)}
         if not changed and not self.in_transaction and not any(
                 t.checkpoint_callbacks for t in tasks):
             return False
@@ -85,6 +92,7 @@ class Checkpointer:
             if changed:
                 self.consumer.commit(changed, metadata)
         self._committed.update(changed)
+        self._committed_times.update((tp, times[tp]) for tp in changed if tp in times)
         self._commit_state(tasks)
         return bool(changed)
 
@@ -119,6 +127,7 @@ class Checkpointer:
         """Stop tracking revoked partitions."""
         for tp in partitions:
             self._committed.pop(tp, None)
+            self._committed_times.pop(tp, None)
 
 
 def _stream_time_metadata(

@@ -105,6 +105,10 @@ class NodeContext:
     def stream_time(self) -> int:
         return self._task.stream_time
 
+    def advance_stream_time(self, time_ms: int) -> None:
+        task = self._task
+        task.stream_time = max(task.stream_time, time_ms)
+
     @property
     def source(self) -> SourceInfo:
         return self._task.source_info()

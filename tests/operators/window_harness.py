@@ -112,6 +112,9 @@ class FakeContext:
     def stream_time(self) -> int:
         return self.stream_time_ms
 
+    def advance_stream_time(self, time_ms: int) -> None:
+        self.stream_time_ms = max(self.stream_time_ms, time_ms)
+
     @property
     def source(self) -> SourceInfo:
         return SourceInfo("input", 0, None)

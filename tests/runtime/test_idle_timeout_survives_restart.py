@@ -1,0 +1,52 @@
+"""Windows an idle timeout closed stay closed across a restart: the timeout moves
+the task's stream time, which is committed. Were the advance the processor's own,
+a record for such a window after a restart would open it again and its final
+result would be emitted twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from operators import agg, windows
+from streamkit import App
+from streamkit.log import Broker
+from tests.examples.test_examples import run_in_process
+from tests.runtime.logs import json_values, produce_json, read_all, unique
+
+T = 1_700_000_000_000  # a multiple of the 10 s windows
+
+
+def build(name: str, clicks: str, views: str, late: str) -> App:
+    app = App(name)
+    counts = (
+        app.stream(app.topic(clicks, value="json"), timestamp=lambda click: click["ts"])
+        .window(windows.tumbling(timedelta(seconds=10), grace=timedelta(seconds=2),
+                                 idle_timeout=timedelta(milliseconds=300)))
+        .aggregate(agg.count(), name="views")
+    )
+    counts.final().map(lambda w: {"start": w.start, "count": w.value}).to(
+        app.topic(views, value="json"))
+    counts.late().to(app.topic(late, value="json"))
+    return app
+
+
+def test_a_window_closed_by_the_idle_timeout_stays_closed_after_a_restart(
+        broker: Broker, tmp_path: Path) -> None:
+    name = unique("idle")
+    names = {"name": name, "clicks": f"{name}-clicks", "views": f"{name}-views",
+             "late": f"{name}-late"}
+    admin = broker.admin()
+    admin.create_topic(names["clicks"], 1)
+    admin.close()
+
+    # No click passes [0, 10 s) + grace: only the idle timeout can close it.
+    produce_json(broker, names["clicks"], [{"ts": T + 1_000, "id": 0}], key=b"u1")
+    run_in_process(build(**names), broker, tmp_path, exactly_once=True)
+    assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]
+
+    # After the restart a click for that window is late, not a second result.
+    produce_json(broker, names["clicks"], [{"ts": T + 5_000, "id": 1}], key=b"u1")
+    run_in_process(build(**names), broker, tmp_path, exactly_once=True)
+    assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]
+    assert [v["id"] for v in json_values(read_all(broker, names["late"]))] == [1]  # type: ignore[index]
