@@ -9,7 +9,11 @@ compared with do around their operators, and nothing more:
 * it checkpoints every ``COMMIT_INTERVAL_S``: at-least-once flushes the producer
   and then commits the consumer's offsets; exactly-once runs one transaction per
   interval and commits the offsets in it (``send_offsets_to_transaction``);
-* its clock runs from the first non-empty poll to the end of the last checkpoint.
+* its clock runs from the first non-empty poll to the end of the last checkpoint;
+* with ``rekey`` (B2's floor with a repartition hop) it writes each input, its
+  bytes unchanged, keyed by ``rekey(value)``, to a repartition topic it also reads,
+  and runs ``transform`` on what it reads back: the re-keying a scaled-out app has
+  to do, by hand (no re-serializing).
 
 On Kafka the loop uses raw confluent-kafka; on the embedded log, the log's own
 consumer and producer (streamkit's Broker interface, none of the framework above it).
@@ -33,6 +37,9 @@ Output = tuple[bytes | None, bytes]
 Transform = Callable[[bytes | None, bytes, int], Iterable[Output]]
 """One input record (key, value, partition) → the records to write for it, in order."""
 
+Rekey = Callable[[bytes], bytes]
+"""An input value → its new key (for the repartition hop)."""
+
 NO_PROGRESS_TIMEOUT_S = 60.0
 
 
@@ -41,8 +48,9 @@ class _FloorIO(Protocol):
 
     def poll(self, max_records: int) -> list[Any]: ...
 
-    def process(self, batch: list[Any]) -> None:
-        """Transform every record of ``batch`` and send what it writes."""
+    def process(self, batch: list[Any]) -> int:
+        """Transform (or re-key) every record of ``batch`` and send what it writes;
+        how many of them were read from the input topic."""
 
     def checkpoint(self, *, last: bool) -> None:
         """Make the outputs so far durable and commit the inputs they came from."""
@@ -50,24 +58,37 @@ class _FloorIO(Protocol):
     def close(self) -> None: ...
 
 
-def run_floor(spec: CaseSpec, output: str, transform: Transform, clock: Stopwatch) -> int:
-    """Run ``transform`` over ``spec.events`` inputs into ``output``; how many
-    inputs it read (fewer only when the input stopped coming for a minute)."""
-    io: _FloorIO = (_KafkaIO if spec.backend == "kafka" else _EmbeddedIO)(spec, output, transform)
-    consumed, total = 0, spec.events
+def repartition_topic(spec: CaseSpec) -> str:
+    """The topic a floor with ``rekey`` re-keys into (its name contains the case's)."""
+    return f"{spec.name}-floor-repartition"
+
+
+def run_floor(spec: CaseSpec, output: str, transform: Transform, clock: Stopwatch,
+              rekey: Rekey | None = None) -> int:
+    """Run ``transform`` over ``spec.events`` inputs into ``output`` (through
+    :func:`repartition_topic`, which must exist, with ``rekey``); how many inputs
+    it read (fewer only when the input stopped coming for a minute)."""
+    backend = _KafkaIO if spec.backend == "kafka" else _EmbeddedIO
+    io: _FloorIO = backend(spec, output, transform, rekey)
+    total = spec.events
+    # Inputs read, and records to read before stopping: each input once, and once
+    # more from the repartition topic when there is one.
+    consumed, remaining = 0, total * (2 if rekey else 1)
     last_commit = last_progress = time.monotonic()
-    while consumed < total:
-        batch = io.poll(min(POLL_BATCH, total - consumed))
+    while remaining > 0:
+        batch = io.poll(min(POLL_BATCH, remaining))
         now = time.monotonic()
-        if not batch:
-            if now - last_progress > NO_PROGRESS_TIMEOUT_S:
-                break
-            continue
-        clock.start_once()
-        last_progress = now
-        io.process(batch)
-        consumed += len(batch)
-        if now - last_commit >= COMMIT_INTERVAL_S:
+        if batch:
+            clock.start_once()
+            last_progress = now
+            inputs = io.process(batch)
+            consumed += inputs
+            remaining -= len(batch)
+        elif now - last_progress > NO_PROGRESS_TIMEOUT_S:
+            break
+        # Also when idle: under exactly-once the repartitioned records are read
+        # only once committed.
+        if now - last_commit >= COMMIT_INTERVAL_S and consumed:
             io.checkpoint(last=False)
             last_commit = now
     io.checkpoint(last=True)
@@ -78,10 +99,12 @@ def run_floor(spec: CaseSpec, output: str, transform: Transform, clock: Stopwatc
 
 class _KafkaIO:
     """Raw confluent-kafka with streamkit's producer settings (acks=all, idempotent,
-    murmur2, linger 5 ms)."""
+    murmur2, linger 5 ms, delivery reports for failures only)."""
 
-    def __init__(self, spec: CaseSpec, output: str, transform: Transform) -> None:
-        self._output, self._transform = output, transform
+    def __init__(self, spec: CaseSpec, output: str, transform: Transform,
+                 rekey: Rekey | None) -> None:
+        self._output, self._transform, self._rekey = output, transform, rekey
+        self._repartition = repartition_topic(spec) if rekey else None
         self._eos = spec.guarantee == "exactly-once"
         producer_config: dict[str, Any] = {
             "bootstrap.servers": spec.bootstrap,
@@ -89,6 +112,8 @@ class _KafkaIO:
             "acks": "all",
             "partitioner": "murmur2_random",
             "linger.ms": 5,
+            "delivery.report.only.error": True,
+            "on_delivery": self._on_delivery,
         }
         if self._eos:
             producer_config["transactional.id"] = spec.name
@@ -106,7 +131,7 @@ class _KafkaIO:
         if self._eos:
             self._producer.init_transactions()
             self._producer.begin_transaction()
-        self._consumer.subscribe([spec.input_topic])
+        self._consumer.subscribe([spec.input_topic, *([self._repartition] if rekey else [])])
 
     def _on_delivery(self, err: object, _msg: object) -> None:
         if err is not None:
@@ -115,20 +140,32 @@ class _KafkaIO:
     def poll(self, max_records: int) -> list[Any]:
         return self._consumer.consume(max_records, 1.0)
 
-    def process(self, batch: list[Any]) -> None:
-        transform, output, on_delivery = self._transform, self._output, self._on_delivery
-        produce, poll = self._producer.produce, self._producer.poll
+    def process(self, batch: list[Any]) -> int:
+        transform, output, rekey = self._transform, self._output, self._rekey
+        repartition, inputs = self._repartition, 0
         for m in batch:
             if m.error() is not None:
                 raise RuntimeError(f"floor consumer: {m.error()}")
-            for key, value in transform(m.key(), m.value(), m.partition()):
-                while True:
-                    try:
-                        produce(output, value, key, on_delivery=on_delivery)
-                        break
-                    except BufferError:  # queue full: serve deliveries, retry
-                        poll(0.05)
-        poll(0)
+            if repartition is None:
+                inputs += 1
+                for key, value in transform(m.key(), m.value(), m.partition()):
+                    self._produce(output, key, value)
+            elif m.topic() == repartition:
+                for key, value in transform(m.key(), m.value(), m.partition()):
+                    self._produce(output, key, value)
+            else:
+                inputs += 1
+                self._produce(repartition, rekey(m.value()), m.value())  # type: ignore[misc]
+        self._producer.poll(0)
+        return inputs
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value, key)
+                return
+            except BufferError:  # queue full: serve deliveries, retry
+                self._producer.poll(0.05)
 
     def checkpoint(self, *, last: bool) -> None:
         producer, consumer = self._producer, self._consumer
@@ -156,10 +193,12 @@ class _KafkaIO:
 class _EmbeddedIO:
     """The embedded log's own consumer and producer."""
 
-    def __init__(self, spec: CaseSpec, output: str, transform: Transform) -> None:
+    def __init__(self, spec: CaseSpec, output: str, transform: Transform,
+                 rekey: Rekey | None) -> None:
         from streamkit.log import open_broker
 
-        self._output, self._transform = output, transform
+        self._output, self._transform, self._rekey = output, transform, rekey
+        self._repartition = repartition_topic(spec) if rekey else None
         self._eos = spec.guarantee == "exactly-once"
         self._broker = open_broker(spec.broker_url)
         self._producer = self._broker.producer(transactional_id=spec.name if self._eos else None)
@@ -167,16 +206,23 @@ class _EmbeddedIO:
         if self._eos:
             self._producer.init_transactions()
             self._producer.begin_transaction()
-        self._consumer.subscribe([spec.input_topic])
+        self._consumer.subscribe([spec.input_topic, *([self._repartition] if rekey else [])])
 
     def poll(self, max_records: int) -> list[Any]:
         return self._consumer.poll_batch(max_records, 1.0)
 
-    def process(self, batch: list[Any]) -> None:
+    def process(self, batch: list[Any]) -> int:
         transform, output, send = self._transform, self._output, self._producer.send
+        rekey, repartition, inputs = self._rekey, self._repartition, 0
         for r in batch:
+            if repartition is not None and r.topic != repartition:
+                inputs += 1
+                send(repartition, r.value, rekey(r.value))  # type: ignore[misc]
+                continue
+            inputs += repartition is None
             for key, value in transform(r.key, r.value, r.partition):
                 send(output, value, key)
+        return inputs
 
     def checkpoint(self, *, last: bool) -> None:
         producer, consumer = self._producer, self._consumer

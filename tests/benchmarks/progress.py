@@ -26,6 +26,14 @@ def configure(total: int, clock: Stopwatch) -> None:
     _clock, _total, seen = clock, total, 0
 
 
+def on_source_input(_value: Any) -> None:
+    """Called once per record read from the input topic by an app whose inputs
+    are counted later, past a repartition topic (``on_input``): the clock starts
+    when the first input is read, not when it comes back from the repartition."""
+    if _clock is not None:
+        _clock.start_once()
+
+
 def on_input(_value: Any) -> None:
     """Called by the app once per input record (a ``peek`` step)."""
     global seen

@@ -74,6 +74,7 @@ def run_tumbling_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
     sink = app.topic(output, value_serializer="json")
     count, seen = _input_counter(app, spec, clock)
     sdf = app.dataframe(source)
+    sdf = sdf.update(lambda _value: clock.start_once())  # on the first input read
     # Count after the repartition: stopping on the source side would leave records
     # in flight in the repartition topic.
     sdf = sdf.group_by("page")

@@ -20,7 +20,7 @@ from tests.benchmarks.clickstream import expected_passthrough_outputs
 from tests.benchmarks.datasets import clickstream_dataset, raw_dataset
 from tests.benchmarks.measurement import RESULT_PREFIX, CaseResult, CaseSpec
 from tests.benchmarks.topics import create_topics, delete_topics, load
-from tests.benchmarks.workloads import SYSTEMS, WORKLOADS, not_measured
+from tests.benchmarks.workloads import WORKLOADS, not_measured
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,7 +84,7 @@ def run_session(
     for workload_id in workloads:
         workload = WORKLOADS[workload_id]
         for backend in backends:
-            for system in SYSTEMS:
+            for system in workload.systems:
                 reason = not_measured(workload_id, system, backend)
                 if reason is None and backend not in urls:
                     reason = "no Kafka broker (set STREAMKIT_KAFKA_BOOTSTRAP or --kafka)"

@@ -10,16 +10,17 @@ number of outputs is recorded but not checked against a reference: which windows
 closed when the input ends depends on each partition's stream time.
 
 The floors are :mod:`tests.benchmarks.windowed_floor`'s transforms run by
-:func:`tests.benchmarks.floor.run_floor`.
+:func:`tests.benchmarks.floor.run_floor`; B2 has a second one, ``floor-repartition``,
+which re-keys through a topic as the frameworks do.
 """
 
 from __future__ import annotations
 
-from tests.benchmarks.floor import run_floor
+from tests.benchmarks.floor import repartition_topic, run_floor
 from tests.benchmarks.measurement import CaseResult, CaseSpec, Stopwatch, peak_rss_bytes
 from tests.benchmarks.passthrough import check_counts
 from tests.benchmarks.topics import count_committed, create_topics, delete_case_topics
-from tests.benchmarks.windowed_floor import hopping_mean, tumbling_count
+from tests.benchmarks.windowed_floor import hopping_mean, page_key, tumbling_count
 
 
 def run(spec: CaseSpec) -> CaseResult:
@@ -31,6 +32,9 @@ def run(spec: CaseSpec) -> CaseResult:
         if spec.system == "floor":
             transform = tumbling_count() if spec.workload == "B2" else hopping_mean()
             consumed = run_floor(spec, output, transform, clock)
+        elif spec.system == "floor-repartition":  # B2 only
+            create_topics(spec.broker_url, [repartition_topic(spec)])
+            consumed = run_floor(spec, output, tumbling_count(), clock, rekey=page_key)
         elif spec.system == "quix":
             from tests.benchmarks import quix_peer
 

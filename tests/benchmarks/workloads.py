@@ -22,6 +22,11 @@ class Workload:
     guarantees: tuple[str, ...]
     needs_input: bool  # a clickstream input topic loaded before the children run
     runner: str  # "module:function" taking a CaseSpec, returning a CaseResult
+    extra_systems: tuple[str, ...] = ()  # measured for this workload only
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        return SYSTEMS + self.extra_systems
 
     def run(self, spec: CaseSpec) -> CaseResult:
         module, function = self.runner.split(":")
@@ -39,7 +44,8 @@ WORKLOADS = {
         Workload("B1", "pass-through: parse JSON, keep even amounts, add a field, write JSON",
                  GUARANTEES, True, "tests.benchmarks.passthrough:run"),
         Workload("B2", "re-key by page, tumbling 10 s windows (2 s grace), count, emit final",
-                 GUARANTEES, True, "tests.benchmarks.windowed:run"),
+                 GUARANTEES, True, "tests.benchmarks.windowed:run",
+                 extra_systems=("floor-repartition",)),
         Workload("B3", "hopping 60 s / 10 s windows, mean of amount, emit on update",
                  GUARANTEES, True, "tests.benchmarks.windowed:run"),
         Workload("B4", "stream-table join: orders enriched from a 100,000-key customer table",
@@ -77,7 +83,7 @@ def not_measured(workload: str, system: str, backend: str) -> str | None:
         if workload == "B6":
             return "B6 measures the log clients; Quix has no separate log API"
         return None
-    if system == "floor":
+    if system in ("floor", "floor-repartition"):
         if workload == "B6" and backend == "embedded":
             return "the embedded log's own producer/consumer is what B6 measures"
         if backend == "embedded":

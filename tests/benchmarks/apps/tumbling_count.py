@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from settings import input_counter, setting
+from settings import input_counter, setting, source_hook
 
 from operators import agg, windows
 from streamkit import App
@@ -19,6 +19,7 @@ views = app.topic(setting("OUTPUT", "page-views"), value="json")
 
 (
     app.stream(clicks)
+    .peek(source_hook())  # starts the clock on the first input read
     .rekey(lambda click: click["page"], name="by-page")
     .peek(input_counter())  # after the repartition, as for the Quix peer
     .group_by_key()
