@@ -62,11 +62,15 @@ class Checkpointer:
         """Commit state, outputs and ``offsets``; returns whether anything was committed.
 
         A partition is committed when its offset moved, or when its task's stream
-        time did (an idle timeout advances it without input): the stream time
-        goes with the offsets, as their metadata."""
-        times = {tp: task.stream_time for task in tasks for tp in task.offsets()}
-        changed = {tp: o for tp, o in offsets.items()
-                   if self._committed.get(tp) != o or self._committed_times.get(tp) != times.get(tp)}
+        time did (an idle timeout advances it without input, even in a task that
+        has read nothing since it started): the stream time goes with the
+        offsets, as their metadata."""
+        owners = {tp: task for task in tasks for tp in task.source_partitions()}
+        changed = {tp: o for tp, o in offsets.items() if self._committed.get(tp) != o}
+        for tp, task in owners.items():
+            if tp not in changed and task.stream_time != self._committed_times.get(
+                    tp, task.restored_stream_time):
+                changed[tp] = offsets[tp] if tp in offsets else self.consumer.position(tp)
         if not changed and not self.in_transaction and not any(
                 t.checkpoint_callbacks for t in tasks):
             return False
@@ -80,7 +84,8 @@ class Checkpointer:
             self.producer.flush()
         for task in tasks:
             task.state.write_changelog(self.producer)
-        metadata = _stream_time_metadata(tasks, changed)
+        metadata = {tp: stream_time_metadata(owners[tp].stream_time)
+                    for tp in changed if tp in owners}
         if self.exactly_once:
             if changed:
                 self.producer.send_offsets_to_transaction(
@@ -92,7 +97,8 @@ class Checkpointer:
             if changed:
                 self.consumer.commit(changed, metadata)
         self._committed.update(changed)
-        self._committed_times.update((tp, times[tp]) for tp in changed if tp in times)
+        self._committed_times.update(
+            (tp, owners[tp].stream_time) for tp in changed if tp in owners)
         self._commit_state(tasks)
         return bool(changed)
 
@@ -128,17 +134,3 @@ class Checkpointer:
         for tp in partitions:
             self._committed.pop(tp, None)
             self._committed_times.pop(tp, None)
-
-
-def _stream_time_metadata(
-    tasks: list[StreamTask], partitions: Mapping[TopicPartition, int]
-) -> dict[TopicPartition, str]:
-    """The commit metadata of ``partitions``: the stream time of the task reading
-    each, so that a task created after a restart or rebalance resumes from it."""
-    metadata: dict[TopicPartition, str] = {}
-    for task in tasks:
-        text = stream_time_metadata(task.stream_time)
-        for tp in task.offsets():
-            if tp in partitions:
-                metadata[tp] = text
-    return metadata

@@ -62,8 +62,8 @@ class TaskRegistry:
             task = StreamTask(self.app_name, task_id, sub, state, self._send,
                               error_policy=self._error_policy)
             # Before init(): processors read it there, and stream-time schedules start from it.
-            task.stream_time = self._committed_stream_time(
-                [TopicPartition(topic.name, task_id.partition) for topic in sub.source_topics])
+            task.stream_time = task.restored_stream_time = self._committed_stream_time(
+                task.source_partitions())
             task.init()
         except BaseException:
             state.close()

@@ -134,6 +134,7 @@ class StreamTask:
         self._send = send
         self.error_policy = error_policy
         self.stream_time = -1
+        self.restored_stream_time = -1  # as committed when the task was created
         self.current_timestamp = -1
         self.current_headers: Headers = ()
         self.current_record: Record | None = None
@@ -283,6 +284,11 @@ class StreamTask:
         """Run the processors' on-checkpoint callbacks (they may write state)."""
         for callback in self.checkpoint_callbacks:
             callback()
+
+    def source_partitions(self) -> list[TopicPartition]:
+        """The partitions this task reads (partition n of each source topic)."""
+        n = self.task_id.partition
+        return [TopicPartition(topic.name, n) for topic in self.subtopology.source_topics]
 
     def offsets(self) -> dict[TopicPartition, int]:
         """Next offset to read of each source partition this task has processed."""

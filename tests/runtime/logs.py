@@ -17,6 +17,19 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def window_app_topics(broker: Broker, prefix: str, *outputs: str) -> dict[str, str]:
+    """Unique names for a windowed test app (``name``, ``clicks`` and each of
+    ``outputs``), with its one-partition ``clicks`` topic created."""
+    name = unique(prefix)
+    names = {"name": name, "clicks": f"{name}-clicks"} | {o: f"{name}-{o}" for o in outputs}
+    admin = broker.admin()
+    try:
+        admin.create_topic(names["clicks"], 1)
+    finally:
+        admin.close()
+    return names
+
+
 def produce_json(broker: Broker, topic: str, values: list[object],
                  key: bytes | None = None) -> None:
     producer = broker.producer()

@@ -12,17 +12,18 @@ from operators import agg, windows
 from streamkit import App
 from streamkit.log import Broker
 from tests.examples.test_examples import run_in_process
-from tests.runtime.logs import json_values, produce_json, read_all, unique
+from tests.runtime.logs import json_values, produce_json, read_all, window_app_topics
 
 T = 1_700_000_000_000  # a multiple of the 10 s windows
 
 
-def build(name: str, clicks: str, views: str, late: str) -> App:
+def build(name: str, clicks: str, views: str, late: str, *, idle: bool = True) -> App:
     app = App(name)
+    idle_timeout = timedelta(milliseconds=300) if idle else None
     counts = (
         app.stream(app.topic(clicks, value="json"), timestamp=lambda click: click["ts"])
         .window(windows.tumbling(timedelta(seconds=10), grace=timedelta(seconds=2),
-                                 idle_timeout=timedelta(milliseconds=300)))
+                                 idle_timeout=idle_timeout))
         .aggregate(agg.count(), name="views")
     )
     counts.final().map(lambda w: {"start": w.start, "count": w.value}).to(
@@ -33,12 +34,7 @@ def build(name: str, clicks: str, views: str, late: str) -> App:
 
 def test_a_window_closed_by_the_idle_timeout_stays_closed_after_a_restart(
         broker: Broker, tmp_path: Path) -> None:
-    name = unique("idle")
-    names = {"name": name, "clicks": f"{name}-clicks", "views": f"{name}-views",
-             "late": f"{name}-late"}
-    admin = broker.admin()
-    admin.create_topic(names["clicks"], 1)
-    admin.close()
+    names = window_app_topics(broker, "idle", "views", "late")
 
     # No click passes [0, 10 s) + grace: only the idle timeout can close it.
     produce_json(broker, names["clicks"], [{"ts": T + 1_000, "id": 0}], key=b"u1")
@@ -46,6 +42,23 @@ def test_a_window_closed_by_the_idle_timeout_stays_closed_after_a_restart(
     assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]
 
     # After the restart a click for that window is late, not a second result.
+    produce_json(broker, names["clicks"], [{"ts": T + 5_000, "id": 1}], key=b"u1")
+    run_in_process(build(**names), broker, tmp_path, exactly_once=True)
+    assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]
+    assert [v["id"] for v in json_values(read_all(broker, names["late"]))] == [1]  # type: ignore[index]
+
+
+def test_a_restored_window_the_idle_timeout_closes_without_input_stays_closed(
+        broker: Broker, tmp_path: Path) -> None:
+    names = window_app_topics(broker, "idle-restored", "views", "late")
+    produce_json(broker, names["clicks"], [{"ts": T + 1_000, "id": 0}], key=b"u1")
+    run_in_process(build(**names, idle=False), broker, tmp_path, exactly_once=True)
+    assert json_values(read_all(broker, names["views"])) == []  # the window is still open
+
+    # A run that reads nothing: the idle timeout closes the restored window.
+    run_in_process(build(**names), broker, tmp_path, exactly_once=True)
+    assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]
+
     produce_json(broker, names["clicks"], [{"ts": T + 5_000, "id": 1}], key=b"u1")
     run_in_process(build(**names), broker, tmp_path, exactly_once=True)
     assert json_values(read_all(broker, names["views"])) == [{"start": T, "count": 1}]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamkit.log import Broker
 from tests.examples.test_examples import build, run_in_process
-from tests.runtime.logs import json_values, produce_json, read_all, unique
+from tests.runtime.logs import json_values, produce_json, read_all, window_app_topics
 
 T = 1_700_000_000_000  # a multiple of page_views' 10 s windows
 
@@ -18,12 +18,7 @@ def click(i: int, offset_ms: int) -> dict[str, object]:
 
 
 def test_a_window_closed_before_a_restart_stays_closed(broker: Broker, tmp_path: Path) -> None:
-    name = unique("st")
-    names = {"name": name, "clicks": f"{name}-clicks", "page_views": f"{name}-views",
-             "late": f"{name}-late"}
-    admin = broker.admin()
-    admin.create_topic(names["clicks"], 1)
-    admin.close()
+    names = window_app_topics(broker, "st", "page_views", "late")
 
     # Stream time 15 s passes [0, 10 s) + 2 s grace: the window closes with 1 view.
     produce_json(broker, names["clicks"], [click(0, 1_000), click(1, 15_000)])
