@@ -144,9 +144,7 @@ class TaskStateManager:
         pending = {name: store.sealed_changes() for name, store in self._stores.items()}
         pending = {name: changes for name, changes in pending.items() if changes}
         if changelog_ends is None:
-            logged = [self._changelogs[name] for name in pending if name in self._changelogs]
-            # The end offset covers every record of this checkpoint (they are committed).
-            # It may also cover records of no concern (transaction markers): harmless.
+            logged = self.pending_changelogs()
             changelog_ends = self._admin_client().end_offsets(logged) if logged else {}
         for name, changes in pending.items():
             store = self._stores[name]
