@@ -13,6 +13,7 @@ from streamkit.serde.errors import SerdeError, preview
 # Non-string dict keys (ints, UUIDs, dates) are common in stream aggregates; JSON
 # only has string keys, so they are written as their string form.
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+_dumps, _loads = orjson.dumps, orjson.loads
 
 
 class JsonSerde:
@@ -44,7 +45,14 @@ class JsonSerde:
         if obj is None:
             return None
         try:
-            return orjson.dumps(obj, default=self._default, option=_OPTIONS)
+            # Without options first (a third cheaper): for what it accepts, the
+            # options change nothing. Non-string keys and types needing the
+            # default raise, and get them.
+            return _dumps(obj)
+        except TypeError:
+            pass
+        try:
+            return _dumps(obj, default=self._default, option=_OPTIONS)
         except TypeError as err:  # orjson.JSONEncodeError is a TypeError
             raise SerdeError(
                 f"cannot serialize {type(obj).__name__} {obj!r:.80} as JSON: {err}; "
@@ -57,7 +65,7 @@ class JsonSerde:
         if data is None:
             return None
         try:
-            return orjson.loads(data)
+            return _loads(data)
         except orjson.JSONDecodeError as err:
             raise SerdeError(f"cannot decode JSON: {err} in {preview(data)}") from None
 
