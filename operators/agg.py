@@ -24,6 +24,7 @@ A custom aggregation is four functions (or a subclass of :class:`Aggregation`):
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,7 @@ def _value_of(field_or_fn: FieldOrFn) -> ValueFn | None:
     if field_or_fn is None:
         return None
     if isinstance(field_or_fn, str):
-        field = field_or_fn
-        return lambda value: value[field]
+        return operator.itemgetter(field_or_fn)  # value[field], without a Python call
     if callable(field_or_fn):
         return field_or_fn
     raise InvalidAggregation(
