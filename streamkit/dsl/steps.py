@@ -10,19 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from streamkit.log.errors import BrokerError
 from streamkit.log.records import Headers
 from streamkit.processor import Message, ProcessorContext
-from streamkit.runtime.context import FieldsProcessor
+from streamkit.runtime.context import FieldsProcessor, NodeContext, StepFailed
 
 MessageFn = Callable[[Message], Any]
 
 
 class _Step:
-    __slots__ = ("context", "forward")
+    __slots__ = ("context", "forward", "step")
+    forward: Callable[..., None]
 
     def init(self, context: ProcessorContext) -> None:
         self.context = context
         self.forward = context.forward
+        self.step = getattr(context, "name", "")
 
     def close(self) -> None:
         pass
@@ -30,7 +33,12 @@ class _Step:
 
 class _FnStep(_Step, FieldsProcessor):
     """A step around one user function: ``fn(message)``, or ``fn(value)`` when
-    ``on_value`` (a function of the value alone, called without a Message)."""
+    ``on_value`` (a function of the value alone, called without a Message).
+
+    Each subclass's ``process_fields`` calls the function inline, tagging its
+    failures with the step (see :class:`FieldsProcessor`), and forwards straight
+    to its receiver when it can (:meth:`NodeContext.forward_fields`): a message
+    through a chain of steps pays no call between them."""
 
     __slots__ = ("fn", "on_value")
 
@@ -38,14 +46,13 @@ class _FnStep(_Step, FieldsProcessor):
         self.fn = fn
         self.on_value = on_value
 
+    def init(self, context: ProcessorContext) -> None:
+        super().init(context)
+        if isinstance(context, NodeContext):
+            self.forward = context.forward_fields()
+
     def process(self, message: Message) -> None:
         self.process_fields(message.key, message.value, message.timestamp, message.headers)
-
-    def call(self, key: Any, value: Any, timestamp: int, headers: Headers) -> Any:
-        """The user function's answer for one message."""
-        if self.on_value:
-            return self.fn(value)
-        return self.fn(Message(key, value, timestamp, headers))
 
 
 class MapValues(_FnStep):
@@ -54,7 +61,13 @@ class MapValues(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        self.forward(key, self.call(key, value, timestamp, headers), timestamp, headers)
+        try:
+            new = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
+        self.forward(key, new, timestamp, headers)
 
 
 class SelectKey(_FnStep):
@@ -63,7 +76,13 @@ class SelectKey(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        self.forward(self.call(key, value, timestamp, headers), value, timestamp, headers)
+        try:
+            new = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
+        self.forward(new, value, timestamp, headers)
 
 
 class Filter(_FnStep):
@@ -72,7 +91,13 @@ class Filter(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        if self.call(key, value, timestamp, headers):
+        try:
+            keep = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
+        if keep:
             self.forward(key, value, timestamp, headers)
 
 
@@ -82,9 +107,16 @@ class FlatMapValues(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        try:
+            each = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+            values = list(each)  # an iterable's own failures are this step's too
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
         forward = self.forward
-        for each in self.call(key, value, timestamp, headers):
-            forward(key, each, timestamp, headers)
+        for new in values:
+            forward(key, new, timestamp, headers)
 
 
 class Peek(_FnStep):
@@ -93,7 +125,12 @@ class Peek(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        self.call(key, value, timestamp, headers)
+        try:
+            self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
         self.forward(key, value, timestamp, headers)
 
 
@@ -103,7 +140,12 @@ class ForEach(_FnStep):
     __slots__ = ()
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        self.call(key, value, timestamp, headers)
+        try:
+            self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
 
 
 class PassThrough(_Step):

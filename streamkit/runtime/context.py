@@ -22,7 +22,11 @@ class FieldsProcessor:
     also take a message's fields: ``process_fields(key, value, timestamp,
     headers)`` does what ``process(Message(key, value, timestamp, headers))``
     does. When one is the only receiver of an output, the task calls it without
-    making a :class:`~streamkit.processor.Message`."""
+    making a :class:`~streamkit.processor.Message`.
+
+    ``process_fields`` tags its own failures (:class:`StepFailed` with its step's
+    name, the context's ``name``) and lets its receivers' through, so a sender may call it directly, without
+    :meth:`NodeContext.forward` in between."""
 
     __slots__ = ()
 
@@ -151,6 +155,14 @@ class NodeContext:
                 f"step {self.name!r} forwarded to output {to!r}, which it did not declare: "
                 "list it in outputs=(...) when adding the processor"
             )
+
+    def forward_fields(self) -> ProcessFieldsFn:
+        """``forward`` to the default output taking all four fields, for a
+        :class:`FieldsProcessor`: its only receiver's ``process_fields`` when that
+        is a FieldsProcessor too (one call less per message), else
+        :meth:`forward`. Call it at init, once the task has wired its outputs."""
+        only = self._default.only_fields
+        return only if only is not None else self.forward
 
     def get_store(self, name: str) -> Any:
         return self._task.get_store(name, self.name)

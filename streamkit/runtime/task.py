@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from streamkit.log.errors import BrokerError
 from streamkit.log.records import Headers, Record, TopicPartition
 from streamkit.processor import Message, Processor, SourceInfo, TaskId
 from streamkit.runtime import metrics as m
@@ -38,22 +39,28 @@ log = logging.getLogger("streamkit.task")
 class SinkProcessor(FieldsProcessor):
     """Serializes messages with a topic's serdes and sends them."""
 
-    __slots__ = ("_key", "_send", "_topic", "_value")
+    __slots__ = ("_key", "_send", "_step", "_topic", "_value")
 
     def __init__(self, topic: TopicSpec, send: SendFn) -> None:
         self._topic = topic.name
         self._key = topic.key_serde.serialize
         self._value = topic.value_serde.serialize
         self._send = send
+        self._step = ""
 
     def init(self, context: Any) -> None:
-        pass
+        self._step = context.name
 
     def process(self, message: Message) -> None:
         self.process_fields(message.key, message.value, message.timestamp, message.headers)
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        self._send(self._topic, self._key(key), self._value(value), timestamp, headers)
+        try:
+            self._send(self._topic, self._key(key), self._value(value), timestamp, headers)
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self._step, error) from error
 
     def close(self) -> None:
         pass

@@ -69,6 +69,27 @@ def test_skip_counts_and_stop_raises_per_step() -> None:
             d.pipe("in2", 0, key="k", timestamp=0)
 
 
+def test_each_step_of_a_chain_answers_for_its_own_failures() -> None:
+    """Steps in a chain call each other directly: a failure is still charged to
+    the step that failed, so only that step's policy applies."""
+    app = App("t")
+    (app.stream(app.topic("in"))
+     .map(lambda v: v, on_error="skip")
+     .filter(lambda v: 1 / v > 0)  # fails on 0: the app's policy, dead-letter
+     .map(lambda v: v if v != 2 else {"a set": {v}}, on_error="skip")
+     .flat_map(lambda v: [v, v])
+     .to(app.topic("out")))  # cannot serialize v == 2: dead-letter, not skip
+    with TestDriver(app) as d:
+        for v in (0, 1, 2):
+            d.pipe("in", v, key="k", timestamp=0)
+        assert [v for _, v, _ in d.read("out")] == [1, 1]
+        dead = d.read_records("t-dlq")
+        assert [r.value for r in dead] == [b"0", b"2"]
+        assert [dict(r.headers)["streamkit.error.type"] for r in dead] == [
+            b"ZeroDivisionError", b"SerdeError"]
+        assert d.metrics().get("skipped", 0) == 0
+
+
 def test_unknown_policy_names_the_valid_ones() -> None:
     with pytest.raises(Exception, match="'dead-letter', 'retry', 'skip', 'stop'"):
         App("t", error_policy="ignore")
