@@ -72,7 +72,7 @@ def _source_runner(task: StreamTask, node: SourceNode, topic: TopicSpec,
     decode_key = topic.key_serde.deserialize
     decode_value = topic.value_serde.deserialize
     extract = node.timestamp
-    forward = context.forward
+    forward = context.forward_fields()
     step = node.name
 
     def decode(record: Record) -> tuple[Any, Any, int]:

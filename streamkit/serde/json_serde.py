@@ -60,6 +60,11 @@ class JsonSerde:
                 "JsonSerde(default=...) to convert other types"
             ) from None
 
+    @property
+    def default(self) -> Callable[[Any], Any] | None:
+        """The function converting types orjson does not know, if any."""
+        return self._default
+
     def deserialize(self, data: bytes | None) -> Any:
         """Decode JSON bytes; ``None`` gives ``None``."""
         if data is None:

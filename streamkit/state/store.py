@@ -3,12 +3,15 @@ the checkpoint steps (seal, apply, commit, abort) and changelog replay."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from streamkit.log.records import Record
 from streamkit.processor import StoreSpec
 from streamkit.serde import get_serde
+from streamkit.serde.json_serde import JsonSerde
 from streamkit.serde.protocol import Serde
 from streamkit.state.backend import DATA, Changes, StoreBackend
 from streamkit.state.cache import WriteBackCache
@@ -21,6 +24,23 @@ def store_serdes(spec: StoreSpec) -> tuple[Serde, Serde]:
 
 
 _join = b"".join
+
+
+def value_codec(serde: Serde) -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
+    """A store's per-value encode and decode (of values that are not ``None``):
+    ``orjson.dumps`` and ``orjson.loads`` themselves for a plain
+    :class:`~streamkit.serde.json_serde.JsonSerde` (a Python call less per
+    value), else the serde's own. When orjson's raise (``TypeError``,
+    ``ValueError``), ask the serde: it accepts more (non-string keys) or says
+    what is wrong.
+
+    >>> from streamkit.serde import get_serde
+    >>> value_codec(get_serde("json"))[0] is orjson.dumps
+    True
+    """
+    if type(serde) is JsonSerde and serde.default is None:
+        return orjson.dumps, orjson.loads
+    return serde.serialize, serde.deserialize  # type: ignore[return-value]
 
 
 def compact(data: bytes) -> bytes:

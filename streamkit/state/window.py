@@ -23,7 +23,7 @@ from streamkit.log.records import Record
 from streamkit.processor import StoreKind, StoreSpec
 from streamkit.state.backend import DATA, Changes, StoreBackend
 from streamkit.state.cache import DEFAULT_CAPACITY, WriteBackCache
-from streamkit.state.store import ManagedStore, serialize_key, store_serdes
+from streamkit.state.store import ManagedStore, serialize_key, store_serdes, value_codec
 from streamkit.state.window_keys import (
     TIME_BIAS,
     TIME_MAX,
@@ -67,6 +67,7 @@ class CachedWindowStore(ManagedStore):
         self._windows, self._index = data, index
         self._keys, self._values = store_serdes(spec)
         self._serialize, self._deserialize = self._values.serialize, self._values.deserialize
+        self._encode, self._decode = value_codec(self._values)
         self._prefixes: dict[Any, bytes] = {}
         self._times: dict[int, tuple[int, bytes]] = {}  # start -> (end, packed start and end)
         self.retention_ms = spec.retention_ms
@@ -129,11 +130,19 @@ class CachedWindowStore(ManagedStore):
                 data = windows.get(primary)
             else:
                 data = windows.sealed.get(primary) if windows.sealed else None
-        value = fn(None if data is None else self._deserialize(data))
+        if data is not None:
+            try:
+                data = self._decode(data)
+            except ValueError:
+                data = self._deserialize(data)  # says what is wrong with it
+        value = fn(data)
         if value is None:
             self.delete(key, start, end)
             return None
-        new = _join((self._serialize(value), b""))  # type: ignore[arg-type]  # compact(), inlined
+        try:
+            new = _join((self._encode(value), b""))  # compact(), inlined
+        except TypeError:  # e.g. non-string keys: the serde knows more, or says why not
+            new = _join((self._serialize(value), b""))  # type: ignore[arg-type]
         if in_dirty:
             dirty[primary] = new
         else:
