@@ -79,6 +79,7 @@ class WindowedAggregate:
 
     def init(self, context: ProcessorContext) -> None:
         self._context = context
+        self._forward = context.forward_fields()
         self._store: WindowStore = context.get_store(self._store_name)
         if self._emit_final:
             # Stream time may also advance through records this processor never
@@ -252,10 +253,10 @@ class FixedWindowAggregate(WindowedAggregate):
                     self._remember_end(end)
                 start -= step
         else:
-            forward, result = self._context.forward, aggregator.result
+            forward, result, headers = self._forward, aggregator.result, message.headers
             while start > lowest:
                 end = start + size
                 accumulator = update(key, start, end, fold)
-                forward(key, WindowResult(key, start, end, result(accumulator)), end - 1)
+                forward(key, WindowResult(key, start, end, result(accumulator)), end - 1, headers)
                 start -= step
         return True

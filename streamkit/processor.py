@@ -182,6 +182,13 @@ class ProcessorContext(Protocol):
         """Pass a message to the downstream processors (all of them, or the one
         output named ``to``). ``timestamp`` defaults to the current message's."""
 
+    def forward_fields(self) -> Callable[[Any, Any, int, Headers], None]:
+        """A function ``(key, value, timestamp, headers)`` that does what
+        :meth:`forward` does for the default output, every field given: the
+        receiver's own entry when it has one, a call less per message. For
+        processors that forward several messages per input; ask for it in
+        ``init``."""
+
     def get_store(self, name: str) -> Any:
         """The task's :class:`KeyValueStore` or :class:`WindowStore` ``name``,
         declared with a :class:`StoreSpec`."""

@@ -157,10 +157,10 @@ class NodeContext:
             )
 
     def forward_fields(self) -> ProcessFieldsFn:
-        """``forward`` to the default output taking all four fields, for a
-        :class:`FieldsProcessor`: its only receiver's ``process_fields`` when that
-        is a FieldsProcessor too (one call less per message), else
-        :meth:`forward`. Call it at init, once the task has wired its outputs."""
+        """``forward`` to the default output taking all four fields: the only
+        receiver's ``process_fields`` when it is a :class:`FieldsProcessor`
+        (which tags its own failures), else :meth:`forward`. Valid from init on,
+        once the task has wired its outputs."""
         only = self._default.only_fields
         return only if only is not None else self.forward
 

@@ -124,6 +124,9 @@ class FakeContext:
             timestamp = self.current.timestamp
         self.forwarded.append(Forwarded(key, value, timestamp, to))
 
+    def forward_fields(self) -> Callable[[Any, Any, int, Any], None]:
+        return self.forward
+
     def get_store(self, name: str) -> Any:
         return self.stores[name]
 
