@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tests.benchmarks.environment import describe
+from tests.benchmarks.latency import LATENCY_S, LATENCY_WORKLOADS
 from tests.benchmarks.measurement import RESULT_PREFIX, CaseSpec
 from tests.benchmarks.report import DOCS_PATH, RESULTS_DIR, write_json, write_markdown
 from tests.benchmarks.runner import Session, log, run_case_here, run_session
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--events", type=int, default=1_000_000, help="inputs per case")
     run.add_argument("--events-for", type=_per_workload, default={},
                      help="per-workload override, e.g. B2=100000,B3=100000")
+    run.add_argument("--latency-rate", type=_per_workload, default={},
+                     help="also measure latency at this input rate (events/s) per workload, "
+                          "e.g. B1=2000,B3=1000 (B1 and B3 only)")
+    run.add_argument("--latency-seconds", type=float, default=LATENCY_S,
+                     help=f"seconds of input per latency case (default {LATENCY_S:g})")
+    run.add_argument("--latency-only", action="store_true",
+                     help="with --latency-rate: measure only latency")
     run.add_argument("--repeats", type=int, default=3)
     run.add_argument("--seed", type=int, default=42)
     run.add_argument("--kafka", default=None,
@@ -82,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [w for w in args.workloads if w not in WORKLOADS]
     unknown += [b for b in args.backends if b not in BACKENDS]
     unknown += [g for g in args.guarantees if g not in GUARANTEES]
+    unknown += [w for w in args.latency_rate if w not in LATENCY_WORKLOADS]
     if unknown:
         parser.error(f"unknown workload/backend/guarantee {unknown}: choose from "
                      f"{list(WORKLOADS)}, {list(BACKENDS)}, {list(GUARANTEES)}")
@@ -93,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         workloads=args.workloads, backends=args.backends, guarantees=args.guarantees,
         events=args.events, events_for=args.events_for, repeats=args.repeats, seed=args.seed,
         kafka_bootstrap=bootstrap, environment=describe(), case_timeout_s=args.case_timeout,
+        latency_rates={w: float(r) for w, r in args.latency_rate.items()},
+        latency_s=args.latency_seconds, throughput=not args.latency_only,
     )
     path = write_json(session, args.results_dir)
     log(f"results: {path}")

@@ -41,6 +41,9 @@ Rekey = Callable[[bytes], bytes]
 """An input value → its new key (for the repartition hop)."""
 
 NO_PROGRESS_TIMEOUT_S = 60.0
+POLL_TIMEOUT_S = 0.1
+"""How long a poll waits for a full batch: with input arriving at a fixed rate
+(latency cases) a longer wait would hold finished work back from the checkpoint."""
 
 
 class _FloorIO(Protocol):
@@ -138,7 +141,7 @@ class _KafkaIO:
             self._errors.append(err)
 
     def poll(self, max_records: int) -> list[Any]:
-        return self._consumer.consume(max_records, 1.0)
+        return self._consumer.consume(max_records, POLL_TIMEOUT_S)
 
     def process(self, batch: list[Any]) -> int:
         transform, output, rekey = self._transform, self._output, self._rekey
@@ -209,7 +212,7 @@ class _EmbeddedIO:
         self._consumer.subscribe([spec.input_topic, *([self._repartition] if rekey else [])])
 
     def poll(self, max_records: int) -> list[Any]:
-        return self._consumer.poll_batch(max_records, 1.0)
+        return self._consumer.poll_batch(max_records, POLL_TIMEOUT_S)
 
     def process(self, batch: list[Any]) -> int:
         transform, output, send = self._transform, self._output, self._producer.send

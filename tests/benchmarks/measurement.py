@@ -37,16 +37,23 @@ class CaseSpec:
     input_topic: str = ""  # pre-loaded input (workloads other than B6)
     expected_outputs: int = -1  # what a correct run must write (-1: not checked)
     scratch_dir: str = ""  # per-case directory for state (Quix, streamkit)
+    rate: float = 0.0  # > 0: a latency case, inputs appended at this rate (tests.benchmarks.latency)
+
+    @property
+    def kind(self) -> str:
+        """The workload, or ``"B3 latency"`` for a latency case: what results group by."""
+        return f"{self.workload} latency" if self.rate else self.workload
 
     @property
     def label(self) -> str:
-        return f"{self.workload}/{self.system}/{self.backend}/{self.guarantee}"
+        return f"{self.kind}/{self.system}/{self.backend}/{self.guarantee}"
 
     @property
     def name(self) -> str:
         """A topic/group-safe unique name for this case and repeat."""
         g = {"at-least-once": "alo", "exactly-once": "eos"}.get(self.guarantee, "na")
-        return f"bench-{self.run_id}-{self.workload}-{self.system}-{self.backend}-{g}-r{self.repeat}"
+        kind = f"{self.workload}L" if self.rate else self.workload
+        return f"bench-{self.run_id}-{kind}-{self.system}-{self.backend}-{g}-r{self.repeat}"
 
     @property
     def bootstrap(self) -> str:

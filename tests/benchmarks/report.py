@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tests.benchmarks.latency import WARM_UP
 from tests.benchmarks.measurement import COMMIT_INTERVAL_S, PARTITIONS, CaseResult
 from tests.benchmarks.workloads import WORKLOADS
 
@@ -41,7 +42,7 @@ def medians(results: list[CaseResult]) -> dict[Key, dict[str, float]]:
     grouped: dict[Key, list[CaseResult]] = defaultdict(list)
     for r in results:
         s = r.spec
-        grouped[(s.workload, s.system, s.backend, s.guarantee)].append(r)
+        grouped[(s.kind, s.system, s.backend, s.guarantee)].append(r)
     out: dict[Key, dict[str, float]] = {}
     for key, runs in grouped.items():
         good = [r for r in runs if r.ok]
@@ -151,6 +152,38 @@ def _processing_section(workload: str, table: dict[Key, dict[str, float]]) -> li
     return lines
 
 
+def _latency_section(table: dict[Key, dict[str, float]]) -> list[str]:
+    rows = {k: v for k, v in table.items() if k[0].endswith(" latency")}
+    if not rows:
+        return []
+    lines = [
+        "### Latency — p50/p99 from append to output at a fixed input rate",
+        "",
+        (
+            "Each case appends its inputs at the rate shown while the system runs and "
+            "reads the outputs as they become visible (`read_committed`); the first "
+            f"{WARM_UP:.0%} of the inputs (start-up) are left out. See "
+            "`tests/benchmarks/latency.py`."
+        ),
+        "",
+        "| workload | system | backend | guarantee | inputs/s | p50 ms | p99 ms | p99 spread | peak RSS MiB | ok runs |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (kind, system, backend, guarantee), v in sorted(rows.items()):
+        lines.append(
+            f"| {kind.split()[0]} | {system} | {backend} | {guarantee} | "
+            f"{_rate(v.get('input_per_s'))} | {_ms(v.get('latency_p50_ms'))} | "
+            f"{_ms(v.get('latency_p99_ms'))} | {_spread(v, 'latency_p99_ms')} | "
+            f"{v.get('peak_rss_mib', 0):.0f} | {v['ok']:.0f}/{v['runs']:.0f} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
 def render(session: Session) -> str:
     """The Markdown results section for ``session``."""
     env, settings = session.environment, session.settings
@@ -179,6 +212,7 @@ def render(session: Session) -> str:
     lines += _b6_section(table)
     for workload in ("B1", "B2", "B3", "B4", "B5"):
         lines += _processing_section(workload, table)
+    lines += _latency_section(table)
     failures = [r for r in session.results if not r.ok]
     if failures:
         lines += ["### Failed runs", ""]
@@ -190,10 +224,9 @@ def render(session: Session) -> str:
     not_run = [w for w in WORKLOADS if w not in settings["workloads"]]
     if not_run:
         lines.append(f"- not requested in this run: {', '.join(not_run)}")
-    lines += [
-        "- latency (p50/p99 from append to output at a fixed input rate): not measured yet.",
-        "",
-    ]
+    if not settings.get("latency_rates"):
+        lines.append("- latency: not requested in this run (`--latency-rate`).")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from tests.benchmarks.clickstream import expected_passthrough_outputs
 from tests.benchmarks.datasets import clickstream_dataset, raw_dataset
+from tests.benchmarks.latency import LATENCY_S
 from tests.benchmarks.measurement import RESULT_PREFIX, CaseResult, CaseSpec
 from tests.benchmarks.topics import create_topics, delete_topics, load
-from tests.benchmarks.workloads import WORKLOADS, not_measured
+from tests.benchmarks.workloads import SYSTEMS, WORKLOADS, not_measured
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,10 +66,16 @@ def run_session(
     kafka_bootstrap: str | None,
     environment: dict[str, Any],
     case_timeout_s: float | None = None,
+    latency_rates: dict[str, float] | None = None,
+    latency_s: float = LATENCY_S,
+    throughput: bool = True,
 ) -> Session:
     """Measure ``workloads`` × systems × ``backends`` × ``guarantees`` with ``events``
-    inputs each (``events_for`` overrides it per workload)."""
+    inputs each (``events_for`` overrides it per workload); with ``latency_rates``
+    (workload → inputs/s) also the latency of those workloads at that rate, for
+    ``latency_s`` seconds of input; without ``throughput``, only that."""
     events_for = events_for or {}
+    latency_rates = latency_rates or {}
     run_id = uuid.uuid4().hex[:8]
     scratch = Path(tempfile.mkdtemp(prefix=f"streamkit-bench-{run_id}-"))
     urls = {"embedded": f"embedded://{scratch / 'log'}"}
@@ -78,7 +85,9 @@ def run_session(
         environment,
         {"events": events, "events_for": events_for, "repeats": repeats, "seed": seed, "run_id": run_id,
          "workloads": workloads, "backends": backends, "guarantees": guarantees,
-         "kafka_bootstrap": kafka_bootstrap},
+         "kafka_bootstrap": kafka_bootstrap, "latency_rates": latency_rates,
+         "latency_s": latency_s,
+         "throughput": throughput},
     )
     plan: list[CaseSpec] = []
     for workload_id in workloads:
@@ -94,12 +103,18 @@ def run_session(
                                             "backend": backend, "reason": reason})
                     log(f"not measured: {label}: {reason}")
                     continue
+                rate = latency_rates.get(workload_id, 0.0)
                 for guarantee in workload.guarantees:
                     if guarantee != "-" and guarantee not in guarantees:
                         continue
-                    plan.append(CaseSpec(workload_id, system, backend, guarantee,
-                                         events_for.get(workload_id, events), seed,
-                                         urls[backend], run_id))
+                    if throughput:
+                        plan.append(CaseSpec(workload_id, system, backend, guarantee,
+                                             events_for.get(workload_id, events), seed,
+                                             urls[backend], run_id))
+                    if rate and system in SYSTEMS:
+                        plan.append(CaseSpec(workload_id, system, backend, guarantee,
+                                             int(rate * latency_s), seed, urls[backend],
+                                             run_id, rate=rate))
     for count in sorted({s.events for s in plan if s.workload == "B6"}):
         log(f"generating {count} raw records (seed {seed})")
         raw_dataset(count, seed)  # fills the cache so that no child pays for it
@@ -112,7 +127,7 @@ def run_session(
             data = clickstream_dataset(count, seed)
             expected[count] = expected_passthrough_outputs(data)
             for backend in sorted({s.backend for s in plan if s.events == count
-                                   and WORKLOADS[s.workload].needs_input}):
+                                   and _preloaded(s)}):
                 topic = f"bench-{run_id}-clicks-{count}-{backend}"
                 log(f"loading {count} events into {backend} topic {topic}")
                 create_topics(urls[backend], [topic])
@@ -121,13 +136,12 @@ def run_session(
             del data
         for repeat in range(repeats):
             for spec in plan:
-                needs = WORKLOADS[spec.workload].needs_input
+                needs = _preloaded(spec)
                 case_scratch = scratch / f"{spec.name}-r{repeat}"
                 spec = CaseSpec(
                     **{**spec.__dict__, "repeat": repeat,
                        "input_topic": inputs.get((spec.events, spec.backend), "") if needs else "",
-                       "expected_outputs": expected.get(spec.events, -1)
-                       if spec.workload == "B1" else -1,
+                       "expected_outputs": expected[spec.events] if spec.workload == "B1" else -1,
                        "scratch_dir": str(case_scratch)}
                 )
                 timeout = case_timeout_s or 120 + spec.events / 500
@@ -143,6 +157,12 @@ def run_session(
                 log(f"could not delete {topic}: {exc}")
         shutil.rmtree(scratch, ignore_errors=True)
     return session
+
+
+def _preloaded(spec: CaseSpec) -> bool:
+    """Whether the case reads an input topic loaded before it starts (a latency
+    case's input is appended while it runs)."""
+    return WORKLOADS[spec.workload].needs_input and not spec.rate
 
 
 def _summary(result: CaseResult) -> str:
@@ -176,6 +196,10 @@ def run_case_in_child(spec: CaseSpec, timeout_s: float) -> CaseResult:
 def run_case_here(spec: CaseSpec) -> CaseResult:
     """The child side: measure and report, turning a crash into a failed result."""
     try:
+        if spec.rate:
+            from tests.benchmarks import latency
+
+            return latency.run(spec)
         return WORKLOADS[spec.workload].run(spec)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed case
         import traceback
