@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from streamkit.log import Broker, TopicPartition, partition_for_key
 
 from .polling import read_records, read_until_quiet
@@ -25,6 +27,23 @@ def test_records_of_a_partition_come_in_offset_order(broker: Broker, topic_name:
     for k in range(10):
         values = [int(r.value or b"") for r in records if r.key == f"k{k}".encode()]
         assert values == sorted(values) and len(values) == 30
+
+
+@pytest.mark.timeout(45)  # the poll's own timeout is 600 s: waiting for it fails
+def test_a_poll_returns_what_has_arrived_without_waiting_for_a_full_batch(
+        broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name, partitions=1)
+    producer = broker.producer()
+    for i in range(3):
+        producer.send(topic_name, str(i).encode())
+    producer.flush()
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, 0)])
+    records = consumer.poll_batch(max_records=10_000, timeout=600)
+    while len(records) < 3:  # Kafka may hand the first fetch over in parts
+        records += consumer.poll_batch(max_records=10_000, timeout=600)
+    consumer.close()
+    assert [r.value for r in records] == [b"0", b"1", b"2"]
 
 
 def test_keys_map_to_partitions_like_javas_default_partitioner(

@@ -101,7 +101,14 @@ class KafkaConsumer:
 
     def poll_batch(self, max_records: int = 500, timeout: float = 1.0) -> list[Record]:
         """Up to ``max_records`` records, waiting at most ``timeout`` s for the first."""
-        messages = self._consumer.consume(num_messages=max_records, timeout=timeout)
+        # What has arrived, at once; else wait for the first record only.
+        # consume() waits for max_records or the timeout: at a low input rate
+        # that held every record back for up to the whole timeout.
+        messages = self._consumer.consume(num_messages=max_records, timeout=0)
+        if not messages:
+            messages = self._consumer.consume(num_messages=1, timeout=timeout)
+            if messages and max_records > 1:
+                messages += self._consumer.consume(num_messages=max_records - 1, timeout=0)
         records = []
         for message in messages:
             error = message.error()
