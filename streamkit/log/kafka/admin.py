@@ -68,9 +68,7 @@ class KafkaAdmin:
     def describe_topic(self, name: str) -> TopicDescription:
         """Partition count and the configuration set on the topic (plus its
         effective ``cleanup.policy``)."""
-        metadata = self._metadata().topics.get(name)
-        if metadata is None:
-            raise TopicNotFound(name)
+        metadata = self._topic_metadata(name)
         resource = ConfigResource(ConfigResource.Type.TOPIC, name)
         entries = self._wait(
             self._client.describe_configs([resource], request_timeout=REQUEST_TIMEOUT_S)[resource],
@@ -157,6 +155,23 @@ class KafkaAdmin:
         return with_retries(
             lambda: self._client.list_topics(timeout=METADATA_TIMEOUT_S), self._servers
         )
+
+    def _topic_metadata(self, name: str) -> Any:
+        """``name``'s metadata once the broker reports it without an error: a topic
+        whose partitions have no leader for a moment is listed with none of them,
+        which must not read as a topic of 0 partitions."""
+        deadline = time.monotonic() + _METADATA_PROPAGATION_S
+        while True:
+            metadata = self._metadata().topics.get(name)
+            if metadata is None:
+                raise TopicNotFound(name)
+            if metadata.error is None and metadata.partitions:
+                return metadata
+            if time.monotonic() > deadline:
+                raise BrokerError(f"Kafka's metadata for topic {name!r} has shown an error "
+                                  f"({metadata.error}) for {_METADATA_PROPAGATION_S:.0f} s; "
+                                  "check the broker's log, then retry")
+            time.sleep(0.1)
 
     def _await_metadata(self, done: Callable[[ClusterMetadata], bool], what: str) -> None:
         deadline = time.monotonic() + _METADATA_PROPAGATION_S
