@@ -31,16 +31,28 @@ class _Step:
         pass
 
 
+# What a function step forwards, given the function's answer: module constants,
+# not an Enum, whose member look-up (0.2 us) would cost more than the test.
+ANSWER = "the answer as the value"  # map
+ANSWER_AS_KEY = "the answer as the key"  # select_key
+EACH_ANSWER = "each value of the answer"  # flat_map
+IF_TRUE = "the message, if the answer is true"  # filter
+MESSAGE = "the message"  # peek
+NOTHING = "nothing"  # foreach
+
+
 class _FnStep(_Step, FieldsProcessor):
     """A step around one user function: ``fn(message)``, or ``fn(value)`` when
     ``on_value`` (a function of the value alone, called without a Message).
+    Subclasses say what it forwards (``forwards``, one of the constants above).
 
-    Each subclass's ``process_fields`` calls the function inline, tagging its
-    failures with the step (see :class:`FieldsProcessor`), and forwards straight
-    to its receiver when it can (:meth:`NodeContext.forward_fields`): a message
-    through a chain of steps pays no call between them."""
+    The function is called inline and its failures are tagged with the step (see
+    :class:`FieldsProcessor`); forwarding goes straight to the receiver when it
+    can (:meth:`NodeContext.forward_fields`): a message through a chain of steps
+    pays no call between them."""
 
     __slots__ = ("fn", "on_value")
+    forwards: str  # one of the constants above
 
     def __init__(self, fn: Callable[..., Any], on_value: bool = False) -> None:
         self.fn = fn
@@ -54,98 +66,69 @@ class _FnStep(_Step, FieldsProcessor):
     def process(self, message: Message) -> None:
         self.process_fields(message.key, message.value, message.timestamp, message.headers)
 
+    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
+        forwards = self.forwards
+        try:
+            answer = self.fn(value) if self.on_value else self.fn(
+                Message(key, value, timestamp, headers))
+            if forwards is EACH_ANSWER:
+                answer = list(answer)  # a failing iterable forwards nothing
+        except (StepFailed, BrokerError):
+            raise
+        except Exception as error:
+            raise StepFailed(self.step, error) from error
+        if forwards is ANSWER:
+            self.forward(key, answer, timestamp, headers)
+        elif forwards is MESSAGE or (forwards is IF_TRUE and answer):
+            self.forward(key, value, timestamp, headers)
+        elif forwards is ANSWER_AS_KEY:
+            self.forward(answer, value, timestamp, headers)
+        elif forwards is EACH_ANSWER:
+            forward = self.forward
+            for each in answer:
+                forward(key, each, timestamp, headers)
+
 
 class MapValues(_FnStep):
     """Replace each value with ``fn(...)``; the key stays."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            new = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
-        self.forward(key, new, timestamp, headers)
+    forwards = ANSWER
 
 
 class SelectKey(_FnStep):
     """Replace each key with ``fn(...)``; the value stays."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            new = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
-        self.forward(new, value, timestamp, headers)
+    forwards = ANSWER_AS_KEY
 
 
 class Filter(_FnStep):
     """Keep messages for which ``fn(...)`` is true."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            keep = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
-        if keep:
-            self.forward(key, value, timestamp, headers)
+    forwards = IF_TRUE
 
 
 class FlatMapValues(_FnStep):
     """Forward each value of the iterable ``fn(...)`` returns, with the same key."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            each = self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-            values = list(each)  # an iterable's own failures are this step's too
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
-        forward = self.forward
-        for new in values:
-            forward(key, new, timestamp, headers)
+    forwards = EACH_ANSWER
 
 
 class Peek(_FnStep):
     """Call ``fn(...)`` and forward the message unchanged."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
-        self.forward(key, value, timestamp, headers)
+    forwards = MESSAGE
 
 
 class ForEach(_FnStep):
     """Call ``fn(...)``; forward nothing (a terminal step)."""
 
     __slots__ = ()
-
-    def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
-        try:
-            self.fn(value) if self.on_value else self.fn(Message(key, value, timestamp, headers))
-        except (StepFailed, BrokerError):
-            raise
-        except Exception as error:
-            raise StepFailed(self.step, error) from error
+    forwards = NOTHING
 
 
 class PassThrough(_Step):

@@ -25,8 +25,8 @@ class FieldsProcessor:
     making a :class:`~streamkit.processor.Message`.
 
     ``process_fields`` tags its own failures (:class:`StepFailed` with its step's
-    name, the context's ``name``) and lets its receivers' through, so a sender may call it directly, without
-    :meth:`NodeContext.forward` in between."""
+    name, the context's ``name``) and lets its receivers' through, so a sender
+    may call it directly, without :meth:`NodeContext.forward` in between."""
 
     __slots__ = ()
 
