@@ -25,7 +25,7 @@ import struct
 import zlib
 from typing import NamedTuple
 
-from streamkit.log.records import Headers, Record
+from streamkit.log.records import Headers, Record, new_record
 
 MAGIC = 0x314C4B53  # b"SKL1"
 HEADER = struct.Struct("<IIIqIIqqq")
@@ -206,7 +206,7 @@ def decode_records(
                 items.append((name, buf[p : p + hlen]))
                 p += hlen
             headers = tuple(items)
-        append(Record(topic, partition, base + delta, ts, key, value, headers))
+        append(new_record((topic, partition, base + delta, ts, key, value, headers)))
     return out
 
 

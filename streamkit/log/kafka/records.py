@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import confluent_kafka
 
-from streamkit.log.records import Headers, Record, TopicPartition
+from streamkit.log.records import Headers, Record, TopicPartition, new_record
 
 
 def to_native(partition: TopicPartition, offset: int | None = None) -> confluent_kafka.TopicPartition:
@@ -53,12 +53,6 @@ def to_record(message: confluent_kafka.Message) -> Record:
         if raw_headers
         else ()
     )
-    return Record(
-        topic=message.topic(),
-        partition=message.partition(),
-        offset=message.offset(),
-        timestamp=message.timestamp()[1],
-        key=message.key(),
-        value=message.value(),
-        headers=headers,
-    )
+    # Positional, through new_record: this runs once per record read.
+    return new_record((message.topic(), message.partition(), message.offset(),
+                       message.timestamp()[1], message.key(), message.value(), headers))
