@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import doctest
 
-import pytest
-
 from streamkit.log import records
 from streamkit.log.records import Record, TopicPartition, new_record
 
@@ -23,9 +21,3 @@ def test_new_record_is_the_same_record_as_the_constructor() -> None:
     assert built == Record(*fields)
     assert (built.topic_partition, built.offset, built.value, built.headers) == (
         TopicPartition("clicks", 3), 7, None, (("h", b"1"),))
-
-
-def test_records_cannot_change() -> None:
-    record = Record("clicks", 0, 1, 2, b"k", b"v")
-    with pytest.raises(AttributeError):
-        record.value = b"other"  # type: ignore[misc]
