@@ -101,6 +101,14 @@ class Producer(Protocol):
         now: :meth:`send` for each, at a fraction of the cost per record (how a
         checkpoint writes a changelog). Returns how many were queued."""
 
+    def poll(self) -> None:
+        """Let queued records out without waiting for them: they become visible
+        to readers about ``linger_ms`` later (outside a transaction), and are
+        acknowledged only by :meth:`flush`. Kafka's client sends on its own
+        (this serves its delivery reports); the embedded log writes records
+        only after a ``poll``, a ``flush`` or 16 MiB of them. A stream app's
+        loop polls after each batch of input."""
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every queued record is acknowledged; raise
         :class:`DeliveryFailed` if any was not."""

@@ -16,7 +16,9 @@ compared with do around their operators, and nothing more:
   to do, by hand (no re-serializing).
 
 On Kafka the loop uses raw confluent-kafka; on the embedded log, the log's own
-consumer and producer (streamkit's Broker interface, none of the framework above it).
+consumer and producer (streamkit's Broker interface, none of the framework above it),
+polling the producer after each batch so that its records are written in the
+background while the next batch is processed (as streamkit's loop does).
 """
 
 from __future__ import annotations
@@ -225,6 +227,7 @@ class _EmbeddedIO:
             inputs += repartition is None
             for key, value in transform(r.key, r.value, r.partition):
                 send(output, value, key)
+        self._producer.poll()  # let the batch out now, as streamkit's loop does
         return inputs
 
     def checkpoint(self, *, last: bool) -> None:

@@ -46,6 +46,20 @@ def test_a_poll_returns_what_has_arrived_without_waiting_for_a_full_batch(
     assert [r.value for r in records] == [b"0", b"1", b"2"]
 
 
+def test_polled_records_reach_readers_without_a_flush(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name, partitions=2)
+    producer = broker.producer(linger_ms=5)
+    for i in range(10):
+        producer.send(topic_name, str(i).encode(), key=f"k{i}".encode())
+    producer.poll()
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic_name, p) for p in range(2)])
+    records = read_records(consumer, 10)  # fails after 60 s
+    consumer.close()
+    producer.close()
+    assert sorted(int(r.value or b"") for r in records) == list(range(10))
+
+
 def test_keys_map_to_partitions_like_javas_default_partitioner(
     broker: Broker, topic_name: str
 ) -> None:

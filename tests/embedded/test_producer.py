@@ -1,5 +1,5 @@
-"""The embedded producer's send path: key routing, write-behind of full batches,
-and records that cannot be encoded."""
+"""The embedded producer's send path: key routing, background writes (of polled
+records and of full batches), and records that cannot be encoded."""
 
 import errno
 import time
@@ -77,6 +77,81 @@ def test_full_batches_are_written_behind_and_all_durable_in_order_after_flush(
     producer.close()
 
 
+def test_polled_records_become_visible_before_the_flush_that_acknowledges_them(
+    tmp_path: Path,
+) -> None:
+    broker = EmbeddedBroker(f"embedded://{tmp_path}")
+    broker.admin().create_topic("t", partitions=2)
+    producer = broker.producer(linger_ms=5)
+    for n in range(100):
+        producer.send("t", b"%03d" % n, key=b"k%d" % (n % 7))
+    producer.poll()
+    deadline = time.monotonic() + 30
+    while sum(_end_offsets(broker, "t", 2)) < 100:
+        assert time.monotonic() < deadline, "polled records not written within 30 s"
+        time.sleep(0.01)
+    for n in range(100, 150):
+        producer.send("t", b"%03d" % n, key=b"k%d" % (n % 7))
+    producer.flush()  # waits for the background write, then writes the rest
+    assert sum(_end_offsets(broker, "t", 2)) == 150
+    numbers = [int(r.value) for p in range(2) for r in read_all(broker, "t", p) if r.value]
+    assert sorted(numbers) == list(range(150))
+    producer.close()
+
+
+def test_hand_overs_within_the_linger_share_one_append_per_partition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = EmbeddedBroker(f"embedded://{tmp_path}")
+    broker.admin().create_topic("t", partitions=2)
+    appends: list[int] = []
+    append = PartitionLog.append
+
+    def counted(self: PartitionLog, builders: list[BatchBuilder], *args: object) -> object:
+        appends.append(sum(b.count for b in builders))
+        return append(self, builders, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PartitionLog, "append", counted)
+    producer = broker.producer(linger_ms=3_600_000)  # only flush() cuts the linger short
+    for _ in range(3):
+        for n in range(10):
+            producer.send("t", b"v", partition=n % 2)
+        producer.poll()
+    assert _end_offsets(broker, "t", 2) == [0, 0]  # still lingering
+    producer.flush()
+    assert sorted(appends) == [15, 15]  # three hand-overs, one write per partition
+    assert _end_offsets(broker, "t", 2) == [15, 15]
+    producer.close()
+
+
+def test_a_sender_faster_than_the_disk_waits_instead_of_buffering_without_bound(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = EmbeddedBroker(f"embedded://{tmp_path}")
+    broker.admin().create_topic("t", partitions=2)
+    producer = broker.producer()
+    unwritten: list[int] = []
+    append = PartitionLog.append
+
+    def slow(self: PartitionLog, builders: list[BatchBuilder], *args: object) -> object:
+        unwritten.append(producer._writer._unwritten_bytes)
+        time.sleep(0.01)
+        return append(self, builders, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PartitionLog, "append", slow)
+    for n in range(3000):  # ~250 KiB against a bound of 16 KiB unwritten
+        producer.send("t", b"%06d" % n + b"." * 60, key=b"k%d" % (n % 17))
+        if n % 100 == 0:
+            producer.poll()
+    producer.flush()
+    assert len(unwritten) > 4
+    # at most the bound, plus what one hand-over (a bound's worth of batches) adds
+    assert max(unwritten) <= 2 * 8192 + 8192 + 2048
+    numbers = [int(r.value[:6]) for p in range(2) for r in read_all(broker, "t", p) if r.value]
+    assert sorted(numbers) == list(range(3000))
+    producer.close()
+
+
 def test_a_failed_background_write_fails_the_next_flush_and_leaves_no_gap(
     tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,6 +165,8 @@ def test_a_failed_background_write_fails_the_next_flush_and_leaves_no_gap(
     monkeypatch.setattr(PartitionLog, "append", disk_full)
     for n in range(2000):  # several background writes' worth: send() itself never fails
         producer.send("t", b"lost", key=b"k%d" % n)
+        if n % 300 == 0:
+            producer.poll()
     with pytest.raises(DeliveryFailed, match="No space left"):
         producer.flush()
     monkeypatch.undo()
@@ -111,6 +188,8 @@ def test_a_transaction_writes_nothing_before_commit_however_much_it_holds(
     producer.begin_transaction()
     for n in range(1000):
         producer.send("t", b"v" * 64, key=b"k%d" % n)
+    producer.poll()
+    producer.flush()  # inside a transaction neither writes: the commit does
     assert _end_offsets(broker, "t", 2) == [0, 0]
     producer.commit_transaction()
     records = read_all(broker, "t", 0) + read_all(broker, "t", 1)

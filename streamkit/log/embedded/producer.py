@@ -1,16 +1,18 @@
 """The embedded producer: batches per partition in memory, one write and one
-fsync per partition per flush (group commit).
+fsync per partition per append (group commit).
 
-Full batches past a bound are written behind the sender's back: one background
-append at a time, so that encoding the next records overlaps the previous
-write and fsync. Nothing is acknowledged until :meth:`EmbeddedProducer.flush`
-has waited for every write, its own and the background one.
+Outside a transaction, records also leave before :meth:`EmbeddedProducer.flush`:
+:meth:`~EmbeddedProducer.poll` (which a stream app's loop calls after each batch
+of input) and a bound on buffered bytes hand the open batches to a background
+writer, which appends them ``linger_ms`` after the oldest hand-over, so that
+encoding the next records overlaps the write and fsync. Readers see those records
+once they are durable; the sender counts them as acknowledged only when ``flush``
+has waited for every write, the background ones and its own.
 """
 
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Iterable, Mapping
 
@@ -18,62 +20,16 @@ from streamkit.log.embedded.batch import BatchBuilder
 from streamkit.log.embedded.partition_log import MAX_BATCH_BYTES, LogConfig, PartitionLog
 from streamkit.log.embedded.topics import TopicStore
 from streamkit.log.embedded.transactions import ProducerIdentity, TransactionCoordinator
+from streamkit.log.embedded.writer import BackgroundWriter
 from streamkit.log.errors import BrokerError, DeliveryFailed, TransactionAborted
 from streamkit.log.partitioner import KeyPartitioner
 from streamkit.log.records import GroupMetadata, Headers, TopicPartition
 
-# Bound on full batches buffered outside a transaction before send() writes them
-# itself; they become acknowledged only at flush().
+# Bound on full batches buffered outside a transaction before send() hands them to
+# the background writer without a poll() (which then blocks the sender while twice
+# this is unwritten); they become acknowledged only at flush().
 _AUTO_WRITE_BYTES = 16 << 20
 _now = time.time
-
-
-class _WriteBehind:
-    """At most one append of set-aside batches running on a background thread
-    (``pwrite`` and ``fdatasync`` release the GIL, so ``send`` keeps encoding).
-
-    A failed append is kept until :meth:`wait` raises it; until then nothing
-    more is started, so that a partition never gets later records after a gap.
-    """
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def start(self, jobs: list[tuple[PartitionLog, list[BatchBuilder]]]) -> bool:
-        """Wait for the previous append, then append ``jobs`` in the background
-        (in order: batches of one partition stay in sequence). ``False`` if an
-        earlier append failed and ``jobs`` were not started."""
-        self._join()
-        if self._error is not None:
-            return False
-        self._thread = threading.Thread(
-            target=self._run, args=(jobs,), name="streamkit-embedded-write-behind"
-        )
-        self._thread.start()
-        return True
-
-    def _run(self, jobs: list[tuple[PartitionLog, list[BatchBuilder]]]) -> None:
-        try:
-            for log, builders in jobs:
-                log.append(builders)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the sender by wait()
-            self._error = exc
-
-    def _join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def wait(self) -> None:
-        """Return once the running append (if any) is durable; raise
-        :class:`DeliveryFailed` if any append since the last ``wait`` failed."""
-        self._join()
-        error, self._error = self._error, None
-        if isinstance(error, OSError):
-            raise DeliveryFailed(f"could not append to the embedded log: {error}") from error
-        if error is not None:
-            raise error
 
 
 class _TopicBuffers:
@@ -115,7 +71,7 @@ class EmbeddedProducer:
         self._buffers: dict[str, _TopicBuffers] = {}
         self._full: dict[TopicPartition, list[BatchBuilder]] = {}
         self._full_bytes = 0
-        self._write_behind = _WriteBehind()
+        self._writer = BackgroundWriter(linger_ms / 1000, _AUTO_WRITE_BYTES)
         self._identity: ProducerIdentity | None = None
         self._in_transaction = False
         # send() is refused until begin_transaction() on a transactional producer
@@ -204,9 +160,18 @@ class EmbeddedProducer:
         if self._full_bytes >= _AUTO_WRITE_BYTES and not self._in_transaction:
             jobs = [(self._writer_for(tp), builders) for tp, builders in self._full.items()]
             self._full, self._full_bytes = {}, 0
-            # if an earlier write failed, these are dropped: flush() will raise
-            # for every record since the last flush
-            self._write_behind.start(jobs)
+            self._writer.hand_over(jobs)
+
+    def poll(self) -> None:
+        """Hand every record sent so far to the background writer, which makes
+        them durable and visible ``linger_ms`` later (they are acknowledged at
+        the next :meth:`flush`). Does nothing in a transaction: its records are
+        written at commit."""
+        if self._in_transaction or self._needs_begin:
+            return
+        batches = self._take_batches()
+        if batches:
+            self._writer.hand_over([(self._writer_for(tp), b) for tp, b in batches.items()])
 
     def _take_batches(self) -> dict[TopicPartition, list[BatchBuilder]]:
         batches = self._full
@@ -232,7 +197,7 @@ class EmbeddedProducer:
         if self._in_transaction:
             return  # a transaction's records become durable at commit
         try:
-            self._write_behind.wait()
+            self._writer.wait()
         except BaseException:
             # no record since the last flush is acknowledged: drop them all
             # rather than append later records after the ones that were lost
@@ -327,8 +292,11 @@ class EmbeddedProducer:
             return
         if self._in_transaction:
             self.abort_transaction()
-        self.flush()
-        for log in self._logs.values():
-            log.close()
-        self._logs.clear()
-        self._closed = True
+        try:
+            self.flush()
+        finally:
+            self._writer.stop()
+            for log in self._logs.values():
+                log.close()
+            self._logs.clear()
+            self._closed = True

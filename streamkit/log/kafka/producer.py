@@ -139,6 +139,10 @@ class KafkaProducer:
         error = kafka_error_of(exc)
         return translate(error, self._servers, topic) if error else BrokerError(str(exc))
 
+    def poll(self) -> None:
+        """Serve delivery reports (librdkafka sends on its own thread)."""
+        self._producer.poll(0)
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait for every queued record; raise :class:`DeliveryFailed` naming the
         first failure if any record was not acknowledged."""

@@ -196,6 +196,9 @@ class Worker:
             if task.punctuator.wall:
                 self.checkpointer.begin()
                 task.punctuate_wall_clock(now_ms)
+        # Outputs leave now rather than at the checkpoint (the embedded log
+        # writes nothing before a poll; Kafka's client sends on its own).
+        self.producer.poll()  # type: ignore[union-attr]
 
     def _checkpoint(self) -> None:
         assert self.checkpointer is not None
