@@ -127,9 +127,7 @@ class BackgroundWriter:
         return max(0.0, self._oldest + self._linger_s - time.monotonic())
 
 
-def by_partition(
-    jobs: Jobs,
-) -> Jobs:
+def by_partition(jobs: Jobs) -> Jobs:
     """``jobs`` with one entry per partition log, its batches in their order."""
     merged: dict[PartitionLog, list[BatchBuilder]] = {}
     for log, builders in jobs:
