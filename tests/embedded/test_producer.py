@@ -25,6 +25,12 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(producer_module, "_AUTO_WRITE_BYTES", 8192)
 
 
+def _broker_with_topic_t(tmp_path: Path, partitions: int) -> EmbeddedBroker:
+    broker = EmbeddedBroker(f"embedded://{tmp_path}")
+    broker.admin().create_topic("t", partitions=partitions)
+    return broker
+
+
 def _end_offsets(broker: EmbeddedBroker, topic: str, partitions: int) -> list[int]:
     tps = [TopicPartition(topic, p) for p in range(partitions)]
     ends = broker.admin().end_offsets(tps)
@@ -34,8 +40,7 @@ def _end_offsets(broker: EmbeddedBroker, topic: str, partitions: int) -> list[in
 def test_keyed_records_land_on_the_java_partition_whatever_bytes_like_the_key_is(
     tmp_path: Path,
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=7)
+    broker = _broker_with_topic_t(tmp_path, 7)
     producer = broker.producer()
     keys = [f"user-{i % 50}".encode() for i in range(400)]
     for n, key in enumerate(keys):
@@ -55,8 +60,7 @@ def test_keyed_records_land_on_the_java_partition_whatever_bytes_like_the_key_is
 def test_full_batches_are_written_behind_and_all_durable_in_order_after_flush(
     tmp_path: Path, small_batches: None
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=3)
+    broker = _broker_with_topic_t(tmp_path, 3)
     producer = broker.producer()
     sent = 3000
     for n in range(sent):
@@ -80,8 +84,7 @@ def test_full_batches_are_written_behind_and_all_durable_in_order_after_flush(
 def test_polled_records_become_visible_before_the_flush_that_acknowledges_them(
     tmp_path: Path,
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=2)
+    broker = _broker_with_topic_t(tmp_path, 2)
     producer = broker.producer(linger_ms=5)
     for n in range(100):
         producer.send("t", b"%03d" % n, key=b"k%d" % (n % 7))
@@ -102,8 +105,7 @@ def test_polled_records_become_visible_before_the_flush_that_acknowledges_them(
 def test_hand_overs_within_the_linger_share_one_append_per_partition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=2)
+    broker = _broker_with_topic_t(tmp_path, 2)
     appends: list[int] = []
     append = PartitionLog.append
 
@@ -127,8 +129,7 @@ def test_hand_overs_within_the_linger_share_one_append_per_partition(
 def test_a_sender_faster_than_the_disk_waits_instead_of_buffering_without_bound(
     tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=2)
+    broker = _broker_with_topic_t(tmp_path, 2)
     producer = broker.producer()
     unwritten: list[int] = []
     append = PartitionLog.append
@@ -155,8 +156,7 @@ def test_a_sender_faster_than_the_disk_waits_instead_of_buffering_without_bound(
 def test_a_failed_background_write_fails_the_next_flush_and_leaves_no_gap(
     tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=2)
+    broker = _broker_with_topic_t(tmp_path, 2)
     producer = broker.producer()
 
     def disk_full(self: PartitionLog, *args: object, **kwargs: object) -> object:
@@ -181,8 +181,7 @@ def test_a_failed_background_write_fails_the_next_flush_and_leaves_no_gap(
 def test_a_transaction_writes_nothing_before_commit_however_much_it_holds(
     tmp_path: Path, small_batches: None
 ) -> None:
-    broker = EmbeddedBroker(f"embedded://{tmp_path}")
-    broker.admin().create_topic("t", partitions=2)
+    broker = _broker_with_topic_t(tmp_path, 2)
     producer = broker.producer(transactional_id="tx")
     producer.init_transactions()
     producer.begin_transaction()
