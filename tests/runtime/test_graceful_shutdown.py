@@ -3,6 +3,7 @@ duplicated when the app is started again."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from streamkit.log import Broker, TopicPartition
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
@@ -21,7 +24,10 @@ COUNT = 3000
 
 
 def test_sigterm_checkpoints_and_a_restart_finishes_without_duplicates(
-        broker: Broker, tmp_path: Path) -> None:
+        broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # The restart's assignments and idle decision, shown if it fails (it failed
+    # once on Kafka, stopping before the rest of the input was read).
+    caplog.set_level(logging.INFO, logger="streamkit")
     names = {"name": unique("ce"), "clicks": unique("clicks"), "enriched": unique("enriched")}
     admin = broker.admin()
     admin.create_topic(names["clicks"], 2)
@@ -57,8 +63,10 @@ def test_sigterm_checkpoints_and_a_restart_finishes_without_duplicates(
                                        if tp.topic == names["clicks"])
 
     app = __import__("runpy").run_path(str(EXAMPLE))["build"](**names)
-    Worker(app, broker, WorkerOptions(state_dir=tmp_path / "state")).run(
+    counters = Worker(app, broker, WorkerOptions(state_dir=tmp_path / "state")).run(
         threading.Event(), until_idle_s=2.0)
     users = Counter(v["user"] for v in json_values(read_all(broker, names["enriched"])))  # type: ignore[index]
-    assert len(users) == COUNT
+    assert len(users) == COUNT, (
+        f"restart counters {counters}; committed before it {committed}, after it "
+        f"{broker.admin().group_offsets(names['name'])}")
     assert max(users.values()) == 1
