@@ -143,6 +143,9 @@ class CachedWindowStore(ManagedStore):
             new = _join((self._encode(value), b""))  # compact(), inlined
         except TypeError:  # e.g. non-string keys: the serde knows more, or says why not
             new = _join((self._serialize(value), b""))  # type: ignore[arg-type]
+            # A store's values share a shape: ask the serde first from now on
+            # rather than fail orjson's plain dumps on every update.
+            self._encode = self._serialize  # type: ignore[assignment]
         if in_dirty:
             dirty[primary] = new
         else:

@@ -175,3 +175,23 @@ def test_windows_restored_from_the_changelog_are_found(make_store: MakeStore) ->
     store.invalidate()
     assert [store.get("a", start, start + 10) for start in (0, 50, 500)] == [7, 7, 7]  # type: ignore[attr-defined]
     assert store.get("a", 600, 610) is None  # type: ignore[attr-defined]
+
+
+def test_after_orjson_refuses_a_value_the_store_asks_its_serde_first(make_store: MakeStore) -> None:
+    # Non-string keys: orjson's plain dumps raises; the JSON serde encodes them
+    # with its options. Trying the plain dumps on every update would waste it.
+    store = make_store(WINDOW)
+    tried_plain: list[object] = []
+    plain = store._encode  # type: ignore[attr-defined]
+
+    def counting(value: object) -> bytes:
+        tried_plain.append(value)
+        return plain(value)  # type: ignore[no-any-return]
+
+    store._encode = counting  # type: ignore[attr-defined]
+    for n in range(5):
+        store.update("k", 0, 10, lambda acc, n=n: {**(acc or {}), n: n * 10})
+    assert len(tried_plain) == 1
+    assert store.get("k", 0, 10) == {str(n): n * 10 for n in range(5)}
+    checkpoint(store)
+    assert store.get("k", 0, 10) == {str(n): n * 10 for n in range(5)}
