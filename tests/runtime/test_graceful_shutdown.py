@@ -25,8 +25,9 @@ COUNT = 3000
 
 def test_sigterm_checkpoints_and_a_restart_finishes_without_duplicates(
         broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    # The restart's assignments and idle decision, shown if it fails (it failed
-    # once on Kafka, stopping before the rest of the input was read).
+    # The restart's assignments and idle decision, shown if it fails (how a
+    # failure on Kafka was traced to the broker's time retention deleting the
+    # first run's outputs, stamped in 1970; deploy/kafka/kafka now keeps them).
     caplog.set_level(logging.INFO, logger="streamkit")
     names = {"name": unique("ce"), "clicks": unique("clicks"), "enriched": unique("enriched")}
     admin = broker.admin()

@@ -11,6 +11,7 @@ from pathlib import Path
 from streamkit import App
 from streamkit.log import Broker, TopicPartition
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
+from tests.contract.polling import wait_for
 from tests.runtime.logs import WAIT_S, json_values, produce_json, read_all, unique
 
 NO_CHECKPOINT_MS = 3_600_000  # no checkpoint while the test runs
@@ -32,12 +33,13 @@ def test_at_least_once_outputs_are_visible_long_before_the_first_checkpoint(
     thread.start()
     try:
         produce_json(broker, inputs, [{"n": n} for n in range(20)])
-        deadline = time.monotonic() + WAIT_S
-        while (outputs not in admin.list_topics() or sum(admin.end_offsets(
-                [TopicPartition(outputs, p) for p in range(2)]).values()) < 20):
-            assert time.monotonic() < deadline, "outputs still invisible: held for the checkpoint"
+        def between() -> None:
             assert thread.is_alive()
             time.sleep(0.05)
+
+        wait_for(lambda: outputs in admin.list_topics() and sum(admin.end_offsets(
+            [TopicPartition(outputs, p) for p in range(2)]).values()) >= 20,
+            "the outputs, held for a checkpoint that does not come", between=between)
         # Nothing was committed yet: the outputs left before any checkpoint.
         assert admin.group_offsets(name) == {}
         assert sorted(v["n"] for v in json_values(read_all(broker, outputs))) == [  # type: ignore[index]

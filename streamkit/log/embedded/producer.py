@@ -167,7 +167,7 @@ class EmbeddedProducer:
         them durable and visible ``linger_ms`` later (they are acknowledged at
         the next :meth:`flush`). Does nothing in a transaction: its records are
         written at commit."""
-        if self._in_transaction or self._needs_begin:
+        if self._in_transaction:
             return
         batches = self._take_batches()
         if batches:
