@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable
 
 from confluent_kafka import Consumer as KafkaConsumer
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicPartition
 from confluent_kafka import Producer as KafkaProducer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 from tests.benchmarks.clickstream import Event
 from tests.benchmarks.measurement import PARTITIONS
@@ -185,8 +185,11 @@ def _count_kafka(bootstrap: str, topic: str) -> int:
         partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
         tps = [TopicPartition(topic, p, -2) for p in partitions]  # -2: OFFSET_BEGINNING
         # With transactions the last offsets are control records, so read until every
-        # partition's position reaches its high watermark, not until a count.
-        ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=30)[1] for tp in tps}
+        # partition's position reaches its high watermark, not until a count. Not the
+        # consumer's get_watermark_offsets(): under read_committed it answers the last
+        # stable offset, which stops short of a just-committed transaction whose
+        # markers the coordinator has not written yet (they follow commit_transaction()).
+        ends = _high_watermarks(bootstrap, tps)
         consumer.assign(tps)
         pending = {p for p, end in ends.items() if end > 0}
         count = 0
@@ -207,6 +210,16 @@ def _count_kafka(bootstrap: str, topic: str) -> int:
         return count
     finally:
         consumer.close()
+
+
+def _high_watermarks(bootstrap: str, tps: list[TopicPartition]) -> dict[int, int]:
+    """Each partition's high watermark (``read_uncommitted``: open and unmarked
+    transactions included)."""
+    admin = _kafka_admin(bootstrap)  # kept until the futures resolve
+    futures = admin.list_offsets(
+        {TopicPartition(tp.topic, tp.partition): OffsetSpec.latest() for tp in tps},
+        isolation_level=IsolationLevel.READ_UNCOMMITTED, request_timeout=30)
+    return {tp.partition: future.result(timeout=60).offset for tp, future in futures.items()}
 
 
 def _count_embedded(broker_url: str, topic: str) -> int:
