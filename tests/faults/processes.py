@@ -8,6 +8,7 @@ changelog records each task restored.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -16,6 +17,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps.py"
@@ -30,14 +33,31 @@ def write_app_file(directory: Path, builder: str, **names: str) -> Path:
     return path
 
 
+SESSION_TIMEOUT_MS = 2_000
+"""The session timeout the fault tests ask for, when the broker allows one so short."""
+
+
 def with_short_sessions(broker_url: str) -> str:
     """On Kafka, a SIGKILLed member keeps its partitions until its session times out,
-    so each kill costs one session timeout: use the shortest one a broker with
-    default settings accepts (group.min.session.timeout.ms = 6 s)."""
+    so each kill costs one session timeout: use a short one, but no shorter than
+    the broker accepts (``group.min.session.timeout.ms``: 6 s by default, 1 s on
+    the broker of ``deploy/kafka/kafka``)."""
     if not broker_url.startswith("kafka://"):
         return broker_url
+    session_ms = max(SESSION_TIMEOUT_MS, _min_session_timeout_ms(broker_url))
     joiner = "&" if "?" in broker_url else "?"
-    return f"{broker_url}{joiner}session.timeout.ms=6000&heartbeat.interval.ms=1000"
+    return (f"{broker_url}{joiner}session.timeout.ms={session_ms}"
+            f"&heartbeat.interval.ms={session_ms // 6}")
+
+
+@functools.cache
+def _min_session_timeout_ms(broker_url: str) -> int:
+    bootstrap = broker_url.removeprefix("kafka://").split("?")[0]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    broker_id = next(iter(admin.list_topics(timeout=30).brokers))
+    resource = ConfigResource(ResourceType.BROKER, str(broker_id))
+    [future] = admin.describe_configs([resource], request_timeout=30).values()
+    return int(future.result(timeout=60)["group.min.session.timeout.ms"].value)
 
 
 @dataclass

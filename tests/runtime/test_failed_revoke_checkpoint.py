@@ -19,7 +19,7 @@ from streamkit.log.errors import TransactionAborted
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from tests.faults.apps import counter
 from tests.faults.checks import counts_by_key, exactly_once_problems
-from tests.faults.inputs import expected_counts, keyed_inputs, produce_values
+from tests.faults.inputs import expected_counts, keyed_inputs, send_values
 from tests.runtime.logs import unique
 
 MAX_INPUTS = 20_000
@@ -111,15 +111,19 @@ def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
     first = _run(_FailsOnRevoke(app, failing, options("a", 3_000)), failures)  # type: ignore[arg-type]
     second: threading.Thread | None = None
     fed, stop_at = 0, MAX_INPUTS
-    while fed < stop_at:
-        produce_values(broker, inputs, values[fed:fed + BATCH])
-        fed += BATCH
-        if second is None and fed >= 1_000:
-            second = _run(Worker(counter(name, inputs, counts), broker, options("b", 200)),
-                          failures)
-        if stop_at == MAX_INPUTS and any(p.failed for p in failing.producers):
-            stop_at = min(MAX_INPUTS, fed + AFTER_FAILURE)
-        threading.Event().wait(PAUSE_S)
+    feed = broker.producer()
+    try:
+        while fed < stop_at:
+            send_values(feed, inputs, values[fed:fed + BATCH])
+            fed += BATCH
+            if second is None and fed >= 1_000:
+                second = _run(Worker(counter(name, inputs, counts), broker, options("b", 200)),
+                              failures)
+            if stop_at == MAX_INPUTS and any(p.failed for p in failing.producers):
+                stop_at = min(MAX_INPUTS, fed + AFTER_FAILURE)
+            threading.Event().wait(PAUSE_S)
+    finally:
+        feed.close()
     values = values[:fed]
     assert second is not None
     for thread in (first, second):
