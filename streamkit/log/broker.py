@@ -216,7 +216,15 @@ class Broker(Protocol):
         *,
         transactional_id: str | None = None,
         linger_ms: int = 5,
-    ) -> Producer: ...
+        transaction_timeout_ms: int | None = None,
+    ) -> Producer:
+        """A producer; transactional with a ``transactional_id``.
+        ``transaction_timeout_ms`` bounds how long a transaction may stay open
+        before the log aborts it, which is how long a producer that died
+        mid-transaction holds ``read_committed`` readers of its partitions back
+        (``None``: the backend's default). The embedded log writes a transaction
+        only when it commits, so a dead producer never holds readers back there
+        and it ignores the setting."""
 
     def consumer(
         self,

@@ -57,8 +57,12 @@ class EmbeddedBroker:
         return EmbeddedAdmin(self.topics)
 
     def producer(
-        self, *, transactional_id: str | None = None, linger_ms: int = 5
+        self, *, transactional_id: str | None = None, linger_ms: int = 5,
+        transaction_timeout_ms: int | None = None,
     ) -> EmbeddedProducer:
+        """A producer. ``transaction_timeout_ms`` is ignored: a transaction is
+        written only at commit, so one left open by a dead producer holds nothing
+        back (see :meth:`streamkit.log.Broker.producer`)."""
         return EmbeddedProducer(self.topics, self.transactions, transactional_id, linger_ms)
 
     def consumer(

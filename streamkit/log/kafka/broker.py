@@ -27,12 +27,14 @@ class KafkaBroker:
         """A client for topic and group administration."""
         return KafkaAdmin(self.bootstrap_servers, self.client_settings)
 
-    def producer(self, *, transactional_id: str | None = None, linger_ms: int = 5) -> KafkaProducer:
+    def producer(self, *, transactional_id: str | None = None, linger_ms: int = 5,
+                 transaction_timeout_ms: int | None = None) -> KafkaProducer:
         """An idempotent producer; transactional when given a ``transactional_id``."""
         return KafkaProducer(
             self.bootstrap_servers,
             transactional_id=transactional_id,
             linger_ms=linger_ms,
+            transaction_timeout_ms=transaction_timeout_ms,
             settings=self.client_settings,
         )
 

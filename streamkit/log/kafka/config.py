@@ -44,6 +44,13 @@ REQUEST_TIMEOUT_S = 15.0
 # covers a stuck loop); the default 45 s would stall a crashed worker's partitions
 # that long. The broker's group.min.session.timeout.ms is 6 s by default.
 SESSION_TIMEOUT_MS = 10_000
+# How long a transaction may stay open before the coordinator aborts it. A worker
+# that dies mid-transaction without a successor on its state directory (whose
+# init_transactions would abort it at once) holds read_committed readers of every
+# partition it wrote back this long, plus up to the broker's check interval
+# (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default).
+# librdkafka's default is 60 s; Kafka Streams uses 10 s for exactly-once, as here.
+TRANSACTION_TIMEOUT_MS = 10_000
 # A metadata request is cheap: when it takes longer than this, the cluster is not answering.
 METADATA_TIMEOUT_S = 5.0
 
@@ -110,10 +117,19 @@ def admin_config(bootstrap_servers: str) -> dict[str, Any]:
 
 
 def producer_config(
-    bootstrap_servers: str, *, transactional_id: str | None, linger_ms: int
+    bootstrap_servers: str, *, transactional_id: str | None, linger_ms: int,
+    transaction_timeout_ms: int | None = None,
 ) -> dict[str, Any]:
     """A producer's settings: idempotent, acks from all in-sync replicas, keys
-    partitioned exactly like Java's default partitioner."""
+    partitioned exactly like Java's default partitioner; a transactional one's
+    open transactions are aborted by the coordinator after ``transaction_timeout_ms``
+    (default :data:`TRANSACTION_TIMEOUT_MS`).
+
+    >>> producer_config("b:9092", transactional_id="app-w1", linger_ms=5)["transaction.timeout.ms"]
+    10000
+    >>> "transaction.timeout.ms" in producer_config("b:9092", transactional_id=None, linger_ms=5)
+    False
+    """
     config = common_config(bootstrap_servers) | {
         "enable.idempotence": True,
         "acks": "all",
@@ -124,6 +140,7 @@ def producer_config(
     }
     if transactional_id is not None:
         config["transactional.id"] = transactional_id
+        config["transaction.timeout.ms"] = transaction_timeout_ms or TRANSACTION_TIMEOUT_MS
     return config
 
 

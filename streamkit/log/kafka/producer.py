@@ -52,11 +52,13 @@ class KafkaProducer:
         *,
         transactional_id: str | None = None,
         linger_ms: int = 5,
+        transaction_timeout_ms: int | None = None,
         settings: Mapping[str, str] | None = None,
     ) -> None:
         self._servers = bootstrap_servers
         config = producer_config(
-            bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms
+            bootstrap_servers, transactional_id=transactional_id, linger_ms=linger_ms,
+            transaction_timeout_ms=transaction_timeout_ms,
         )
         self._failures: list[tuple[str, KafkaError]] = []
         # One callback for all records, called only for failures: a callback

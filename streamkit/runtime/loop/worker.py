@@ -70,6 +70,19 @@ class WorkerOptions:
     max_backoff_s: float = 10.0
     repartition_purge_interval_s: float = 30.0  # Kafka Streams' repartition.purge.interval.ms
 
+    @property
+    def transaction_timeout_ms(self) -> int:
+        """How long an exactly-once transaction may stay open: ten commit
+        intervals, at least 10 s (Kafka Streams' choice for the default 100 ms
+        interval), at most 15 min (Kafka's default transaction.max.timeout.ms).
+
+        >>> WorkerOptions(commit_interval_ms=100).transaction_timeout_ms
+        10000
+        >>> WorkerOptions(commit_interval_ms=5000).transaction_timeout_ms
+        50000
+        """
+        return min(max(10_000, 10 * self.commit_interval_ms), 900_000)
+
 
 class Worker:
     """Runs an app's tasks for the partitions the group assigns to this member."""
@@ -295,7 +308,8 @@ class Worker:
     def _start_clients(self) -> None:
         opts = self.options
         transactional_id = f"{self.app.name}-{opts.worker_id}" if opts.exactly_once else None
-        self.producer = self.broker.producer(transactional_id=transactional_id)
+        self.producer = self.broker.producer(
+            transactional_id=transactional_id, transaction_timeout_ms=opts.transaction_timeout_ms)
         if opts.exactly_once:
             self.retrying("initializing transactions", self.producer.init_transactions)
         self._send_fn = self.producer.send
