@@ -121,9 +121,11 @@ class KafkaProducer:
             pending = messages[start:start + _BATCH_CHUNK]
             while pending:
                 try:
-                    self._producer.produce_batch(topic, pending, partition=partition)
+                    queued = self._producer.produce_batch(topic, pending, partition=partition)
                 except KafkaException as exc:
                     raise self._send_failed(exc, topic) from exc
+                if queued == len(pending):
+                    break
                 # Records fail (marked "_error") when the local queue is full, and
                 # then so do all after them: nothing leaves the queue until a poll.
                 # Retrying that tail after a poll keeps the batch in order.
