@@ -106,7 +106,8 @@ class TransactionCoordinator:
             if check is not None:
                 check()
             seq = state["seq"] + 1
-            intent = _encode_intent(identity, seq, batches, offsets, metadata or {}, writer_for)
+            intent, meta, contents = _encode_intent(
+                identity, seq, batches, offsets, metadata or {}, writer_for)
             intent_path = os.path.join(directory, "intent")
             fd = os.open(intent_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
@@ -115,7 +116,9 @@ class TransactionCoordinator:
             finally:
                 os.close(fd)
             fsync_dir(directory)
-            self._apply(intent, writer_for)
+            # The builders hold what the intent holds: apply them, rather than
+            # decoding and checking again the intent just written.
+            self._apply(meta, contents, writer_for)
             state["seq"] = seq
             write_json_atomic(state_path, state)
             os.unlink(intent_path)
@@ -145,37 +148,35 @@ class TransactionCoordinator:
                 intent = f.read()
         except FileNotFoundError:
             return 0
-        meta = _decode_meta(intent)
-        if meta is None:
+        decoded = _decode_intent(intent)
+        if decoded is None:
             log.warning("discarding torn transaction intent %s (never committed)", intent_path)
         else:
+            meta, contents = decoded
             log.warning(
                 "rolling forward transaction %s seq %d left by a dead producer",
                 directory, meta["seq"],
             )
-            self._apply(intent, writer_for)
+            self._apply(meta, contents, writer_for)
             state_path = os.path.join(directory, "state.json")
             state = read_json(state_path) or {}
             state["seq"] = max(state.get("seq", 0), meta["seq"])
             write_json_atomic(state_path, state)
         os.unlink(intent_path)
         fsync_dir(directory)
-        return 1 if meta is not None else 0
+        return 0 if decoded is None else 1
 
-    def _apply(self, intent: bytes, writer_for: WriterFor) -> None:
-        meta = _decode_meta(intent)
-        assert meta is not None
-        pos = 8 + meta["_json_len"]
-        for topic, partition, start, lengths in meta["partitions"]:
-            sealed = []
-            for length in lengths:
-                sealed.append(SealedBatch(intent[pos : pos + length]))
-                pos += length
+    def _apply(self, meta: dict, contents: Sequence[Sequence[BatchBuilder | SealedBatch]],  # type: ignore[type-arg]
+               writer_for: WriterFor) -> None:
+        """Append each partition's batches (``contents``, in the order of
+        ``meta["partitions"]``) and commit the offsets."""
+        for (topic, partition, start, _lengths), batches in zip(
+                meta["partitions"], contents, strict=True):
             if not self.topics.exists(topic):
                 log.warning("transaction wrote to %s, deleted since: skipping it", topic)
                 continue
             writer_for(TopicPartition(topic, partition)).append(
-                sealed, meta["producer_id"], meta["seq"], dedupe_from=start
+                batches, meta["producer_id"], meta["seq"], dedupe_from=start
             )
         by_group: dict[str, dict[TopicPartition, int]] = {}
         metadata_by_group: dict[str, dict[TopicPartition, str]] = {}
@@ -197,16 +198,20 @@ def _encode_intent(
     offsets: Mapping[str, Mapping[TopicPartition, int]],
     metadata: Mapping[str, Mapping[TopicPartition, str]],
     writer_for: WriterFor,
-) -> bytes:
+) -> tuple[bytes, dict, list[list[BatchBuilder]]]:  # type: ignore[type-arg]
+    """The intent's bytes, its metadata, and each listed partition's builders."""
     bodies: list[bytes] = []
     partitions = []
+    contents: list[list[BatchBuilder]] = []
     for tp, builders in batches.items():
-        sealed = [b.seal(0) for b in builders if b.count]
-        if not sealed:
+        filled = [b for b in builders if b.count]
+        if not filled:
             continue
+        sealed = [b.seal(0) for b in filled]
         start = writer_for(tp).published_end()
         partitions.append([tp.topic, tp.partition, start, [len(s) for s in sealed]])
         bodies.extend(sealed)
+        contents.append(filled)
     meta = {
         "producer_id": identity.producer_id,
         "epoch": identity.epoch,
@@ -221,16 +226,24 @@ def _encode_intent(
     }
     encoded = json.dumps(meta).encode()
     body = b"".join([_INTENT_MAGIC, _U32.pack(len(encoded)), encoded, *bodies])
-    return body + _U32.pack(zlib.crc32(body))
+    return body + _U32.pack(zlib.crc32(body)), meta, contents
 
 
-def _decode_meta(intent: bytes) -> dict | None:  # type: ignore[type-arg]
-    """The intent's metadata, or ``None`` if it is torn (never committed)."""
+def _decode_intent(intent: bytes) -> tuple[dict, list[list[SealedBatch]]] | None:  # type: ignore[type-arg]
+    """The intent's metadata and each listed partition's batches, or ``None`` if
+    it is torn (never committed)."""
     if len(intent) < 12 or intent[:4] != _INTENT_MAGIC:
         return None
     if _U32.unpack_from(intent, len(intent) - 4)[0] != zlib.crc32(intent[:-4]):
         return None
     json_len = _U32.unpack_from(intent, 4)[0]
     meta: dict = json.loads(intent[8 : 8 + json_len])  # type: ignore[type-arg]
-    meta["_json_len"] = json_len
-    return meta
+    pos = 8 + json_len
+    contents: list[list[SealedBatch]] = []
+    for _topic, _partition, _start, lengths in meta["partitions"]:
+        sealed = []
+        for length in lengths:
+            sealed.append(SealedBatch(intent[pos : pos + length]))
+            pos += length
+        contents.append(sealed)
+    return meta, contents
