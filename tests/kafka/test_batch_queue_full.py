@@ -3,7 +3,6 @@ librdkafka refuses the records that do not fit, and the producer sends that tail
 again once deliveries have made room (changelogs are written this way at every
 checkpoint, and a checkpoint's changes can outnumber the queue)."""
 
-import uuid
 
 import pytest
 
@@ -17,10 +16,10 @@ QUEUE = 1_000
 
 @pytest.mark.kafka
 def test_a_batch_larger_than_the_local_queue_arrives_whole_in_order(
-    kafka_bootstrap: str,
+    kafka_bootstrap: str, topic_name: str,
 ) -> None:
     broker = KafkaBroker(f"kafka://{kafka_bootstrap}?queue.buffering.max.messages={QUEUE}")
-    topic = f"queue-full-{uuid.uuid4().hex[:8]}"
+    topic = topic_name
     admin = broker.admin()
     admin.create_topic(topic, 2)
     try:

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
@@ -39,11 +38,11 @@ time.sleep(600)
 
 @pytest.mark.kafka
 def test_a_dead_producers_transaction_stops_holding_readers_back_after_its_timeout(
-    kafka_bootstrap: str,
+    kafka_bootstrap: str, topic_name: str,
 ) -> None:
     url = f"kafka://{kafka_bootstrap}"
     broker = KafkaBroker(url)
-    topic = f"txn-timeout-{uuid.uuid4().hex[:8]}"
+    topic = topic_name
     admin = broker.admin()
     admin.create_topic(topic, 1)
     reader = broker.consumer(isolation_level="read_committed")
