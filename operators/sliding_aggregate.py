@@ -93,8 +93,9 @@ class SlidingWindowAggregate(WindowedAggregate):
         return accumulator
 
     def _after_close(self, stream_time: int) -> None:
-        # A record's accumulator is needed until its last window [t, t + d]
-        # closes: t + 1 + d + grace <= stream time.
-        limit = stream_time - self._difference_ms - self._close_delay_ms
+        # A record's accumulator is needed until its right window [t + 1, t + d + 1]
+        # closes, the last one a late record may still open beside it:
+        # t + d + 2 + grace <= stream time, i.e. its bucket's end t + 1 <= limit.
+        limit = stream_time - self._difference_ms - self._close_delay_ms - 1
         for key, start, end, _bucket in list(self._by_time.windows_ending_by(limit)):
             self._by_time.delete(key, start, end)

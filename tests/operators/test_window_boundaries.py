@@ -232,3 +232,13 @@ def test_sliding_record_is_late_when_its_last_window_closed() -> None:
     h.send("k", 2, 999)
     h.send("k", 3, 1_000)  # [1_000, 1_101) is still open
     assert [f.value for f in h.late] == [2]
+
+
+def test_sliding_late_record_opens_the_right_window_of_a_record_whose_windows_closed() -> None:
+    # Found by the reference test: record 1's own window [-22, 1) closes at 21,
+    # but its right window [1, 24) stays open until 44; a late record at 1 falls
+    # in it. Final mode forgot record 1 at 43 and so never opened that window.
+    h = harness(windows.sliding(22, grace=20), agg.collect(), final=True)
+    h.send_all([("a", 1, 0), ("a", 2, 43), ("a", 3, 1), ("a", 4, 44)])
+    assert sorted(h.result_tuples()) == [("a", -22, 1, [1]), ("a", 1, 24, [3])]
+    assert h.late == []
