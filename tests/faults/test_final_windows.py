@@ -21,8 +21,8 @@ import pytest
 from streamkit.log import Broker
 from tests.faults.apps import GRACE_MS, PARTITIONS, WINDOW_MS
 from tests.faults.inputs import Feeder, produce_values
-from tests.faults.killing import KillRun
-from tests.faults.processes import write_app_file
+from tests.faults.killing import JOINED, KillRun
+from tests.faults.processes import restored_counts, write_app_file
 from tests.runtime.logs import read_all, unique
 
 BASE_TS = 1_700_000_000_000
@@ -42,8 +42,8 @@ def reference(values: list[dict[str, object]]) -> dict[tuple[str, int], int]:
                         for v in values))
 
 
-def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
-                        count: int, pages: int) -> None:
+def new_run(broker: Broker, tmp_path: Path, seed: int) -> tuple[dict[str, str], KillRun]:
+    """The topics of a fresh window_counter app, and how to run it (exactly-once)."""
     names = {"name": unique("pv"), "clicks": unique("clicks"), "views": unique("views")}
     admin = broker.admin()
     admin.create_topic(names["clicks"], PARTITIONS)
@@ -51,40 +51,59 @@ def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int
     # default) would delete them within minutes of being written.
     admin.create_topic(names["views"], PARTITIONS, {"retention.ms": "-1"})
     admin.close()
-    values = clicks(seed, count, pages)
     (tmp_path / "logs").mkdir()
     run = KillRun(write_app_file(tmp_path, "window_counter", **names), broker.url,
                   tmp_path / "state", tmp_path / "logs", "exactly-once", seed)
-    feeder = Feeder(broker.url, names["clicks"], values, batch=max(1, count // 50),
-                    pause_s=0.3, partition=0)
-    feeder.start()
-    run.kill_repeatedly(kills)
-    feeder.finish()
-    # Stream time passes every window's end + grace in every windowing task; the
-    # windows of these last clicks stay open and are not checked.
+    return names, run
+
+
+def feeder(broker: Broker, topic: str, values: list[dict[str, object]]) -> Feeder:
+    return Feeder(broker.url, topic, values, batch=max(1, len(values) // 50), pause_s=0.3,
+                  partition=0)
+
+
+def close_every_window(broker: Broker, topic: str, count: int, pages: int) -> None:
+    """Stream time passes every window's end + grace in every windowing task; the
+    windows of these last clicks stay open and are not checked."""
     future = BASE_TS + count * STEP_MS + 100 * WINDOW_MS
-    produce_values(broker, names["clicks"],
+    produce_values(broker, topic,
                    [{"i": count + p, "page": f"/p/{p}", "ts": future} for p in range(pages)],
                    partition=0)
-    run.finish()
 
+
+def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
+                        count: int, pages: int) -> None:
+    names, run = new_run(broker, tmp_path, seed)
+    values = clicks(seed, count, pages)
+    feed = feeder(broker, names["clicks"], values)
+    feed.start()
+    run.kill_repeatedly(kills)
+    feed.finish()
+    close_every_window(broker, names["clicks"], count, pages)
+    run.finish()
+    assert_each_window_once(broker, names["views"], values, run.describe())
+
+
+def assert_each_window_once(broker: Broker, topic: str, values: list[dict[str, object]],
+                            describe: str) -> None:
+    """Every window of the reference was emitted once, with its count, and no other."""
     emitted = Counter()
     got: dict[tuple[str, int], int] = {}
-    for record in read_all(broker, names["views"]):
+    for record in read_all(broker, topic):
         view = orjson.loads(record.value)  # type: ignore[arg-type]
         assert view["window_end"] - view["window_start"] == WINDOW_MS
         window = (view["page"], view["window_start"])
         emitted[window] += 1
         got[window] = view["count"]
     duplicates = sorted(w for w, n in emitted.items() if n > 1)
-    assert not duplicates, f"windows emitted twice {run.describe()}: {duplicates[:10]}"
+    assert not duplicates, f"windows emitted twice {describe}: {duplicates[:10]}"
     expected = reference(values)
     lost = sorted(set(expected) - set(got))
-    assert not lost, f"{len(lost)} windows never emitted {run.describe()}: {lost[:10]}"
+    assert not lost, f"{len(lost)} windows never emitted {describe}: {lost[:10]}"
     extra = sorted(set(got) - set(expected))
-    assert not extra, f"windows nobody clicked in were emitted {run.describe()}: {extra[:10]}"
+    assert not extra, f"windows nobody clicked in were emitted {describe}: {extra[:10]}"
     wrong = {w: (got[w], n) for w, n in expected.items() if got[w] != n}
-    assert not wrong, f"counts differ from the reference {run.describe()}: {list(wrong.items())[:10]}"
+    assert not wrong, f"counts differ from the reference {describe}: {list(wrong.items())[:10]}"
 
 
 def test_every_final_window_is_emitted_exactly_once_across_kill_9(broker: Broker,
@@ -96,3 +115,45 @@ def test_every_final_window_is_emitted_exactly_once_across_kill_9(broker: Broker
 def test_every_final_window_is_emitted_exactly_once_across_many_kill_9(broker: Broker,
                                                                        tmp_path: Path) -> None:
     check_final_windows(broker, tmp_path, seed=int(time.time()), kills=30, count=20_000, pages=20)
+
+
+def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,
+                                                              tmp_path: Path) -> None:
+    """Two hosts (separate state directories): a second one joins mid-run and
+    takes tasks over (a rebalance: the first checkpoints and hands them over),
+    then the first is SIGKILLed and the second takes the rest over. Windowing
+    tasks that move restore their open windows from the changelogs on the
+    second host. (On the embedded log the join already moves windowing tasks;
+    Kafka's assignment there moved only the source tasks, in the runs seen.)
+    No window is emitted twice or lost."""
+    count, pages = 3_000, 8
+    names, run = new_run(broker, tmp_path, seed=67)
+    values = clicks(67, count, pages)
+    host_a, host_b = tmp_path / "a" / "state", tmp_path / "b" / "state"
+    for host in (host_a, host_b):
+        host.parent.mkdir()  # each run works in its host's directory
+    first = run.start("a", state_root=host_a)
+    second = None
+    feed = feeder(broker, names["clicks"], values)
+    try:
+        first.wait_for_log(JOINED)
+        feed.start()
+        time.sleep(2.0)
+        second = run.start("b", state_root=host_b)
+        second.wait_for_log(JOINED)  # the rebalance gave it tasks of the first host
+        time.sleep(2.0)
+        first.kill()
+        feed.finish()
+        close_every_window(broker, names["clicks"], count, pages)
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+    run.state_root = host_b
+    run.finish()
+    assert_each_window_once(broker, names["views"], values, run.describe())
+    # Sub-topology 1 windows the repartitioned clicks: its tasks' windows moved.
+    restored_windows = {task: counts for task, counts in restored_counts(second.output()).items()
+                        if task.startswith("1_") and max(counts) > 0}
+    assert restored_windows, ("the second host restored no windowing task from its changelog: "
+                              "the test proves nothing")
