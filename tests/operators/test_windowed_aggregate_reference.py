@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 import window_reference as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -66,9 +67,22 @@ def check(harness: Harness, expected: reference.Outcome, *, emit_final: bool) ->
         assert forwarded.timestamp == forwarded.value.end - 1
 
 
-@settings(max_examples=150, deadline=None)
-@given(fixed_specs(), streams, st.booleans(), restart_points, store_kinds)
-def test_tumbling_and_hopping_match_reference(
+EXAMPLES = 1_000
+"""Examples per property in the default suite (about 2 s each)."""
+LONG_EXAMPLES = 20_000
+"""Examples per property in the soak suite (``-m soak``, about 45 s each). A bug
+in sliding windows' final mode (fixed in 00a09d1) took about 3,000 to find."""
+
+
+def searched(body: Any, *strategies: Any, long: bool = False) -> Any:
+    """``body`` as a property test over ``strategies``; the ``long`` variant is a
+    soak test."""
+    test = settings(max_examples=LONG_EXAMPLES if long else EXAMPLES, deadline=None)(
+        given(*strategies)(body))
+    return pytest.mark.soak(test) if long else test
+
+
+def tumbling_and_hopping_match_reference(
     spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int], store: str
 ) -> None:
     size, step, grace_ms = spec
@@ -82,16 +96,7 @@ def test_tumbling_and_hopping_match_reference(
     check(harness, reference.fixed(records, size, step, grace_ms), emit_final=emit_final)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=30),
-    grace,
-    streams,
-    st.booleans(),
-    restart_points,
-    store_kinds,
-)
-def test_sessions_match_reference(
+def sessions_match_reference(
     gap: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int], store: str
 ) -> None:
     harness = run(
@@ -104,16 +109,7 @@ def test_sessions_match_reference(
     check(harness, reference.session(records, gap, grace_ms), emit_final=emit_final)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.integers(min_value=1, max_value=30),
-    grace,
-    streams,
-    st.booleans(),
-    restart_points,
-    store_kinds,
-)
-def test_sliding_windows_match_reference(
+def sliding_windows_match_reference(
     difference: int,
     grace_ms: int,
     records: list[Any],
@@ -129,6 +125,20 @@ def test_sliding_windows_match_reference(
         store=store,
     )
     check(harness, reference.sliding(records, difference, grace_ms), emit_final=emit_final)
+
+
+FIXED = (fixed_specs(), streams, st.booleans(), restart_points, store_kinds)
+GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
+        store_kinds)
+
+test_tumbling_and_hopping_match_reference = searched(tumbling_and_hopping_match_reference, *FIXED)
+test_sessions_match_reference = searched(sessions_match_reference, *GAPS)
+test_sliding_windows_match_reference = searched(sliding_windows_match_reference, *GAPS)
+test_tumbling_and_hopping_match_reference_long = searched(
+    tumbling_and_hopping_match_reference, *FIXED, long=True)
+test_sessions_match_reference_long = searched(sessions_match_reference, *GAPS, long=True)
+test_sliding_windows_match_reference_long = searched(
+    sliding_windows_match_reference, *GAPS, long=True)
 
 
 @settings(max_examples=50, deadline=None)
