@@ -24,6 +24,7 @@ streams = st.lists(
 ).map(lambda rows: [(key, record_id, t) for record_id, (key, t) in enumerate(rows)])
 grace = st.integers(min_value=0, max_value=20)
 restart_points = st.sets(st.integers(min_value=0, max_value=40), max_size=3)
+crash_points = st.sets(st.integers(min_value=0, max_value=40), max_size=3)
 store_kinds = st.sampled_from(["dict", "memory"])
 
 
@@ -40,16 +41,32 @@ def run(
     *,
     emit_final: bool,
     restarts: set[int] = frozenset(),  # type: ignore[assignment]
+    crashes: set[int] = frozenset(),  # type: ignore[assignment]
     store: str = "dict",
 ) -> Harness:
+    """Send ``records`` in order, checkpointing after every fifth; before the
+    records at ``restarts`` restart cleanly, before those at ``crashes`` crash
+    (exactly-once: back to the last checkpoint, and send again from there)."""
     plan = spec.aggregate_plan(agg.collect(), store_name="windows", emit_final=emit_final)
     harness = Harness(plan, store=store)
-    for index, (key, record_id, timestamp) in enumerate(records):
-        if index in restarts:
+    pending_restarts, pending_crashes = set(restarts), set(crashes)
+    index = committed = 0
+    while index < len(records):
+        if index in pending_crashes:
+            pending_crashes.discard(index)
+            harness.crash()
+            index = committed
+            continue
+        if index in pending_restarts:
+            pending_restarts.discard(index)
             harness.restart()
+            committed = index
+        key, record_id, timestamp = records[index]
         harness.send(key, record_id, timestamp)
-        if index % 5 == 4:
+        index += 1
+        if index % 5 == 0:
             harness.checkpoint()  # the real store expires windows past retention here
+            committed = index
     return harness
 
 
@@ -83,7 +100,8 @@ def searched(body: Any, *strategies: Any, long: bool = False) -> Any:
 
 
 def tumbling_and_hopping_match_reference(
-    spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int], store: str
+    spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int],
+    crashes: set[int], store: str,
 ) -> None:
     size, step, grace_ms = spec
     harness = run(
@@ -91,19 +109,22 @@ def tumbling_and_hopping_match_reference(
         records,
         emit_final=emit_final,
         restarts=restarts,
+        crashes=crashes,
         store=store,
     )
     check(harness, reference.fixed(records, size, step, grace_ms), emit_final=emit_final)
 
 
 def sessions_match_reference(
-    gap: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int], store: str
+    gap: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int],
+    crashes: set[int], store: str,
 ) -> None:
     harness = run(
         windows.session(gap, grace_ms),
         records,
         emit_final=emit_final,
         restarts=restarts,
+        crashes=crashes,
         store=store,
     )
     check(harness, reference.session(records, gap, grace_ms), emit_final=emit_final)
@@ -115,6 +136,7 @@ def sliding_windows_match_reference(
     records: list[Any],
     emit_final: bool,
     restarts: set[int],
+    crashes: set[int],
     store: str,
 ) -> None:
     harness = run(
@@ -122,14 +144,15 @@ def sliding_windows_match_reference(
         records,
         emit_final=emit_final,
         restarts=restarts,
+        crashes=crashes,
         store=store,
     )
     check(harness, reference.sliding(records, difference, grace_ms), emit_final=emit_final)
 
 
-FIXED = (fixed_specs(), streams, st.booleans(), restart_points, store_kinds)
+FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points, store_kinds)
 GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
-        store_kinds)
+        crash_points, store_kinds)
 
 test_tumbling_and_hopping_match_reference = searched(tumbling_and_hopping_match_reference, *FIXED)
 test_sessions_match_reference = searched(sessions_match_reference, *GAPS)

@@ -35,6 +35,13 @@ class DictWindowStore:
     def __init__(self, name: str) -> None:
         self.name = name
         self.windows: dict[tuple[Any, int, int], Any] = {}
+        self.committed: dict[tuple[Any, int, int], Any] = {}
+
+    def commit(self) -> None:
+        self.committed = dict(self.windows)  # values are never mutated in place
+
+    def abort(self) -> None:
+        self.windows = dict(self.committed)
 
     def get(self, key: Any, start: int, end: int) -> Any | None:
         return copy.deepcopy(self.windows.get((key, start, end)))
@@ -195,14 +202,35 @@ class Harness:
         self.restart()
 
     def checkpoint(self) -> None:
-        """Commit the real stores' writes to their backends (expiring old windows),
-        as the runtime's checkpoint does."""
+        """Commit the stores' writes (the real ones to their backends, expiring old
+        windows), as the runtime's checkpoint does, and with them what was
+        forwarded so far."""
         for store in self.stores.values():
             if isinstance(store, DictWindowStore):
+                store.commit()
                 continue
             store.seal()
             store.backend.apply(store.sealed_changes(), None)
             store.committed()
+        context = getattr(self, "context", None)
+        if context is not None:
+            self._committed = (len(context.forwarded), Counter(context.metrics),
+                               context.stream_time_ms)
+
+    def crash(self) -> None:
+        """A crash under exactly-once: the stores, what was forwarded, the metrics
+        and stream time go back to the last checkpoint, and a fresh processor
+        starts on that state. The caller sends again what came after it."""
+        outputs, metrics, stream_time = self._committed
+        for store in self.stores.values():
+            store.abort()
+        previous = self.context
+        self.context = FakeContext(self.stores)
+        self.context.stream_time_ms = stream_time
+        self.context.forwarded = previous.forwarded[:outputs]
+        self.context.metrics = Counter(metrics)
+        self.processor = self.plan.supplier()
+        self.processor.init(self.context)
 
     def close(self) -> None:
         for store in self.stores.values():
@@ -224,6 +252,7 @@ class Harness:
             self.context.metrics = previous.metrics
         self.processor = self.plan.supplier()
         self.processor.init(self.context)
+        self.checkpoint()  # what it starts from is committed
 
     def send(self, key: Any, value: Any, timestamp: int) -> None:
         message = Message(key, value, timestamp)
