@@ -264,8 +264,9 @@ class CachedWindowStore(ManagedStore):
         self._committed_live_from = self._sealed_live_from
 
     def abort(self) -> None:
-        """Drop every uncommitted write."""
+        """Drop every uncommitted write (and the retention they moved)."""
         self._live_from = self._committed_live_from
+        self._latest_start = self._backend_starts_to  # the latest committed start
         super().abort()
 
     def invalidate(self) -> None:

@@ -146,6 +146,17 @@ def test_retention_is_applied_at_each_checkpoint(make_store: MakeStore) -> None:
     assert [(s, e) for s, e, _ in store.fetch("k", 0, 1000)] == [(95, 105), (200, 210)]
 
 
+def test_an_aborted_write_does_not_move_retention(make_store: MakeStore) -> None:
+    store = make_store(WINDOW, retention_ms=100)
+    store.put("k", 0, 10, "open")
+    checkpoint(store)
+    store.put("k", 1_000, 1_010, "rolled back")  # a record far ahead, then a failed commit
+    store.abort()
+    store.put("k", 5, 15, "redone")
+    checkpoint(store)  # retention counts from the latest start committed or redone: 5
+    assert store.get("k", 0, 10) == "open"
+
+
 def test_negative_times_sort_before_positive_ones(make_store: MakeStore) -> None:
     store = make_store(WINDOW)
     store.put("k", 5, 15, "pos")
