@@ -220,10 +220,14 @@ class Harness:
     def crash(self) -> None:
         """A crash under exactly-once: the stores, what was forwarded, the metrics
         and stream time go back to the last checkpoint, and a fresh processor
-        starts on that state. The caller sends again what came after it."""
+        starts on that state (streamkit's stores opened again on their backend).
+        The caller sends again what came after it."""
         outputs, metrics, stream_time = self._committed
-        for store in self.stores.values():
+        for name, store in self.stores.items():
             store.abort()
+            if not isinstance(store, DictWindowStore):
+                # As the runtime: the store is opened again on what is on disk.
+                self.stores[name] = type(store)(store.spec, store.backend, cache_capacity=0)
         previous = self.context
         self.context = FakeContext(self.stores)
         self.context.stream_time_ms = stream_time
