@@ -52,12 +52,27 @@ def open_rdict(path: Path, tables: Sequence[str], *, read_only: bool = False) ->
         path.mkdir(parents=True, exist_ok=True)
         return Rdict(str(path), _options(), column_families=families)
     except Exception as exc:  # rocksdict raises plain Exceptions with RocksDB's message
-        if "lock" in str(exc).lower():
-            raise StateError(
-                f"the state store at {path} is in use by another process: stop the other "
-                "`streamkit run` of this app, or give this one its own state directory"
-            ) from exc
-        raise StateError(f"cannot open the state store at {path}: {exc}") from exc
+        raise StateError(_open_failure(path, str(exc))) from exc
+
+
+def _open_failure(path: Path, message: str) -> str:
+    """What to tell a user whose store at ``path`` RocksDB would not open.
+
+    >>> _open_failure(Path("s"), "IO error: While lock file: s/LOCK: Resource temporarily "
+    ...               "unavailable").startswith("the state store at s is in use by another process")
+    True
+    >>> "ulimit -n" in _open_failure(Path("s"), "IO error: while open a file for lock: s/LOCK: Too many open files")
+    True
+    """
+    # RocksDB's words for a LOCK file another process (or this one) holds.
+    if "While lock file" in message or "lock hold by current process" in message:
+        return (f"the state store at {path} is in use by another process: stop the other "
+                "`streamkit run` of this app, or give this one its own state directory")
+    if "Too many open files" in message:
+        return (f"cannot open the state store at {path}: this process has too many files "
+                "open (each task's stores keep some): raise the limit (`ulimit -n`) or run "
+                f"fewer tasks per process ({message})")
+    return f"cannot open the state store at {path}: {message}"
 
 
 def read_offset(meta: Rdict) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,53 @@ def test_a_store_opened_twice_is_refused_with_a_hint(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="in use by another process"):
         open_manager(tmp_path)
     manager.close()
+
+
+def test_a_store_held_by_another_process_is_refused_with_a_hint(tmp_path: Path) -> None:
+    manager = open_manager(tmp_path)
+    said = in_another_process(OPEN_IN_ANOTHER_PROCESS, tmp_path)
+    manager.close()
+    assert "in use by another process" in said
+
+
+def test_too_many_open_files_is_not_mistaken_for_a_lock(tmp_path: Path) -> None:
+    # RocksDB fails to open the LOCK file itself: its message mentions "lock" too.
+    said = in_another_process(OPEN_WITH_FEW_FILES, tmp_path)
+    assert "too many files open" in said and "ulimit -n" in said
+    assert "in use by another process" not in said
+
+
+def in_another_process(script: str, state_dir: Path) -> str:
+    """What ``script`` (given ``state_dir``) printed: the error it met."""
+    done = subprocess.run([sys.executable, "-c", script, str(state_dir)], check=True,
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.stdout, f"no error met: {done.stderr}"
+    return done.stdout
+
+
+REPO = Path(__file__).resolve().parents[2]
+OPEN_IN_ANOTHER_PROCESS = """
+import sys
+from pathlib import Path
+from tests.state.test_commit_abort import open_manager
+try:
+    open_manager(Path(sys.argv[1]))
+except Exception as error:
+    print(error)
+"""
+OPEN_WITH_FEW_FILES = """
+import resource, sys
+from pathlib import Path
+from streamkit.processor import StoreSpec, TaskId
+from streamkit.state.manager import open_store
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+opened = []
+try:
+    for n in range(100):
+        opened.append(open_store(StoreSpec(f"s{n}", logged=False), Path(sys.argv[1]), TaskId(0, 0)))
+except Exception as error:
+    print(error)
+"""
 
 
 def test_query_prefix_scan_and_get(tmp_path: Path) -> None:
