@@ -228,13 +228,7 @@ class Harness:
             if not isinstance(store, DictWindowStore):
                 # As the runtime: the store is opened again on what is on disk.
                 self.stores[name] = type(store)(store.spec, store.backend, cache_capacity=0)
-        previous = self.context
-        self.context = FakeContext(self.stores)
-        self.context.stream_time_ms = stream_time
-        self.context.forwarded = previous.forwarded[:outputs]
-        self.context.metrics = Counter(metrics)
-        self.processor = self.plan.supplier()
-        self.processor.init(self.context)
+        self._start(stream_time, self.context.forwarded[:outputs], Counter(metrics))
 
     def close(self) -> None:
         for store in self.stores.values():
@@ -249,14 +243,19 @@ class Harness:
         """A fresh processor and context on the same stores (state restored)."""
         self.checkpoint()
         previous = getattr(self, "context", None)
+        if previous is None:
+            self._start(-1, [], Counter())
+        else:
+            self._start(previous.stream_time_ms, previous.forwarded, previous.metrics)
+        self.checkpoint()  # what it starts from is committed
+
+    def _start(self, stream_time: int, forwarded: list[Forwarded], metrics: Counter[str]) -> None:
         self.context = FakeContext(self.stores)
-        if previous is not None:
-            self.context.stream_time_ms = previous.stream_time_ms
-            self.context.forwarded = previous.forwarded
-            self.context.metrics = previous.metrics
+        self.context.stream_time_ms = stream_time
+        self.context.forwarded = forwarded
+        self.context.metrics = metrics
         self.processor = self.plan.supplier()
         self.processor.init(self.context)
-        self.checkpoint()  # what it starts from is committed
 
     def send(self, key: Any, value: Any, timestamp: int) -> None:
         message = Message(key, value, timestamp)
