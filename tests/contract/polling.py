@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from streamkit.log import Consumer, Record
 
 WAIT_S = 60.0
+T = TypeVar("T")
 
 
 def read_records(consumer: Consumer, count: int, timeout: float = WAIT_S) -> list[Record]:
@@ -29,11 +31,14 @@ def read_until_quiet(consumer: Consumer, quiet_s: float = 2.0) -> list[Record]:
     return records
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = WAIT_S,
-             between: Callable[[], object] = lambda: time.sleep(0.2)) -> None:
-    """Call ``between`` until ``condition()`` holds; fail naming ``what`` after ``timeout``."""
+def wait_for(condition: Callable[[], T], what: str, timeout: float = WAIT_S,
+             between: Callable[[], object] = lambda: time.sleep(0.2),
+             detail: Callable[[], str] = str) -> T:
+    """Call ``between`` until ``condition()`` returns something truthy, and return
+    it; fail naming ``what`` (and ``detail()``, say a process's log) after ``timeout``."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not (result := condition()):
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{detail()}")
         between()
+    return result

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from streamkit.log.embedded import EmbeddedBroker
+from tests.contract.polling import wait_for
 
 from .helpers import child_command, child_env
 
@@ -55,11 +56,8 @@ class Member:
         return {line[4:] for line in self.drain() if line.startswith("got ")}
 
 
-def _wait(condition, what: str, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+def _wait(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    wait_for(condition, what, 30, lambda: time.sleep(0.05))
 
 
 def test_survivor_takes_over_the_partitions_of_a_killed_member(tmp_path: Path) -> None:

@@ -3,10 +3,10 @@ go, and instances point each other to the owner of a key (both backends)."""
 
 from __future__ import annotations
 
+import functools
 import http.client
 import runpy
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,12 +24,14 @@ from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.task_state import task_state_factory
 from streamkit.runtime.topics import prepare_topics
 from streamkit.state.manager import open_store
+from tests.contract import polling
 from tests.runtime.logs import produce_json, unique
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LINES: list[object] = [{"text": "the quick brown fox"}, {"text": "The lazy dog"}, {"text": "the end"}]
 COUNTS = Counter(["the", "quick", "brown", "fox", "the", "lazy", "dog", "the", "end"])
 WAIT_S = 90.0
+wait_for = functools.partial(polling.wait_for, timeout=WAIT_S)
 
 
 def get(address: str, path: str) -> tuple[int, Any]:
@@ -41,17 +43,6 @@ def get(address: str, path: str) -> tuple[int, Any]:
         return response.status, orjson.loads(response.read())
     finally:
         connection.close()
-
-
-def eventually(check: Any, what: str) -> Any:
-    """Poll ``check()`` until it returns something truthy (no timing asserted)."""
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def wordcount(broker: Broker) -> Any:
@@ -104,14 +95,14 @@ def test_a_running_app_answers_key_lookups_and_scans(broker: Broker, tmp_path: P
             status, body = get(address, "/stores/counts-store/keys/the")
             return body if status == 200 and body["value"] == COUNTS["the"] else None
 
-        assert eventually(the_counted, "the count of 'the'")["key"] == "the"
+        assert wait_for(the_counted, "the count of 'the'")["key"] == "the"
 
         def all_counted() -> Any:
             _, scan = get(address, "/stores/counts-store?limit=100")
             got = {e["key"]: e["value"] for e in scan["entries"]}
             return scan if got == dict(COUNTS) else None
 
-        eventually(all_counted, "every word counted")
+        wait_for(all_counted, "every word counted")
         _, stores = get(address, "/stores")
         [counts] = [s for s in stores["stores"] if s["name"] == "counts-store"]
         assert counts["partitions"] == [0, 1]
@@ -142,14 +133,14 @@ def test_instances_point_to_the_owner_of_a_key(broker: Broker, tmp_path: Path) -
             complete = all(b is not None and b["value"] == COUNTS[w] for w, b in found.items())
             return found if complete else None
 
-        eventually(every_word_found, "every word's count through its owner")
+        wait_for(every_word_found, "every word's count through its owner")
 
         def both_instances_known() -> Any:
             _, stores = get(addresses[0], "/stores")
             known = {i["address"] for i in stores["instances"]}
             return known == set(addresses)
 
-        eventually(both_instances_known, "both instances in <app>-instances")
+        wait_for(both_instances_known, "both instances in <app>-instances")
         held = [held_partitions(a) for a in addresses]
         assert sorted(held[0] + held[1]) == [0, 1]  # each partition served exactly once
         if held[0] and held[1]:  # the group split the store: some lookups were redirected
@@ -169,10 +160,10 @@ def test_membership_announces_tasks_and_withdraws_on_close(broker: Broker, tmp_p
         directories[0].register(TaskId(0, 0), "s", stores[0])
         directories[1].register(TaskId(0, 1), "s", stores[1])
 
-        eventually(lambda: (o := members[1].owners.owner_of(TaskId(0, 0))) and o.address == "host0:80",
+        wait_for(lambda: (o := members[1].owners.owner_of(TaskId(0, 0))) and o.address == "host0:80",
                    "the second instance learning the first's task")
         members[0].close()
-        eventually(lambda: members[1].owners.owner_of(TaskId(0, 0)) is None,
+        wait_for(lambda: members[1].owners.owner_of(TaskId(0, 0)) is None,
                    "the first instance's withdrawal")
         assert members[1].owners.owner_of(TaskId(0, 1)).address == "host1:80"  # type: ignore[union-attr]
     finally:

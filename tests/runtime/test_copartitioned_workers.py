@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 
 from streamkit.log import Broker, TopicPartition
+from tests.contract.polling import wait_for
 from tests.faults.processes import AppProcess
 from tests.runtime.logs import json_values, read_all, unique
 
@@ -40,11 +41,7 @@ def produce(broker: Broker, topic: str, records: list[tuple[str, dict[str, objec
 
 
 def wait_until(condition, what: str, app: AppProcess) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{app.tail()}")
-        time.sleep(0.5)
+    wait_for(condition, what, WAIT_S, lambda: time.sleep(0.5), detail=app.tail)
 
 
 def test_three_workers_join_every_order_with_its_customer(broker: Broker, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from streamkit.log import Broker, BrokerError, TopicPartition
 from streamkit.runtime import purge
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.purge import RepartitionPurger
+from tests.contract.polling import wait_for
 from tests.runtime.logs import json_values, produce_json, read_all, unique
 
 WORDCOUNT = Path(__file__).resolve().parents[2] / "examples" / "wordcount.py"
@@ -77,11 +78,11 @@ class _Running:
                       "every word to be counted")
 
     def wait_for(self, condition: Any, what: str) -> None:
-        deadline = time.monotonic() + WAIT_S
-        while not condition():
-            assert not self.failures, self.failures
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.2)
+        wait_for(condition, what, WAIT_S, self._no_failure_then_sleep)
+
+    def _no_failure_then_sleep(self) -> None:
+        assert not self.failures, self.failures
+        time.sleep(0.2)
 
     def partitions(self, topic: str) -> list[TopicPartition]:
         return [TopicPartition(topic, p) for p in range(PARTITIONS)]
