@@ -91,12 +91,24 @@ LONG_EXAMPLES = 20_000
 in sliding windows' final mode (fixed in 00a09d1) took about 3,000 to find."""
 
 
-def searched(body: Any, *strategies: Any, long: bool = False) -> Any:
+def searched(body: Any, *strategies: Any, long: bool = False, examples: int = EXAMPLES) -> Any:
     """``body`` as a property test over ``strategies``; the ``long`` variant is a
     soak test."""
-    test = settings(max_examples=LONG_EXAMPLES if long else EXAMPLES, deadline=None)(
+    test = settings(max_examples=LONG_EXAMPLES if long else examples, deadline=None)(
         given(*strategies)(body))
     return pytest.mark.soak(test) if long else test
+
+
+def matches_reference(
+    spec: WindowedAggregation, expected: reference.Outcome, records: list[Any], *,
+    emit_final: bool, restarts: set[int], crashes: set[int], store: str,
+) -> None:
+    harness = run(spec, records, emit_final=emit_final, restarts=restarts, crashes=crashes,
+                  store=store)
+    try:
+        check(harness, expected, emit_final=emit_final)
+    finally:
+        harness.close()
 
 
 def tumbling_and_hopping_match_reference(
@@ -104,64 +116,43 @@ def tumbling_and_hopping_match_reference(
     crashes: set[int], store: str,
 ) -> None:
     size, step, grace_ms = spec
-    harness = run(
-        windows.hopping(size, step, grace_ms),
-        records,
-        emit_final=emit_final,
-        restarts=restarts,
-        crashes=crashes,
-        store=store,
-    )
-    check(harness, reference.fixed(records, size, step, grace_ms), emit_final=emit_final)
+    matches_reference(windows.hopping(size, step, grace_ms),
+                      reference.fixed(records, size, step, grace_ms), records,
+                      emit_final=emit_final, restarts=restarts, crashes=crashes, store=store)
 
 
 def sessions_match_reference(
     gap: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int],
     crashes: set[int], store: str,
 ) -> None:
-    harness = run(
-        windows.session(gap, grace_ms),
-        records,
-        emit_final=emit_final,
-        restarts=restarts,
-        crashes=crashes,
-        store=store,
-    )
-    check(harness, reference.session(records, gap, grace_ms), emit_final=emit_final)
+    matches_reference(windows.session(gap, grace_ms), reference.session(records, gap, grace_ms),
+                      records, emit_final=emit_final, restarts=restarts, crashes=crashes,
+                      store=store)
 
 
 def sliding_windows_match_reference(
-    difference: int,
-    grace_ms: int,
-    records: list[Any],
-    emit_final: bool,
-    restarts: set[int],
-    crashes: set[int],
-    store: str,
+    difference: int, grace_ms: int, records: list[Any], emit_final: bool, restarts: set[int],
+    crashes: set[int], store: str,
 ) -> None:
-    harness = run(
-        windows.sliding(difference, grace_ms),
-        records,
-        emit_final=emit_final,
-        restarts=restarts,
-        crashes=crashes,
-        store=store,
-    )
-    check(harness, reference.sliding(records, difference, grace_ms), emit_final=emit_final)
+    matches_reference(windows.sliding(difference, grace_ms),
+                      reference.sliding(records, difference, grace_ms), records,
+                      emit_final=emit_final, restarts=restarts, crashes=crashes, store=store)
 
 
-FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points, store_kinds)
+FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points)
 GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
-        crash_points, store_kinds)
+        crash_points)
 
-test_tumbling_and_hopping_match_reference = searched(tumbling_and_hopping_match_reference, *FIXED)
-test_sessions_match_reference = searched(sessions_match_reference, *GAPS)
-test_sliding_windows_match_reference = searched(sliding_windows_match_reference, *GAPS)
+test_tumbling_and_hopping_match_reference = searched(
+    tumbling_and_hopping_match_reference, *FIXED, store_kinds)
+test_sessions_match_reference = searched(sessions_match_reference, *GAPS, store_kinds)
+test_sliding_windows_match_reference = searched(sliding_windows_match_reference, *GAPS, store_kinds)
 test_tumbling_and_hopping_match_reference_long = searched(
-    tumbling_and_hopping_match_reference, *FIXED, long=True)
-test_sessions_match_reference_long = searched(sessions_match_reference, *GAPS, long=True)
+    tumbling_and_hopping_match_reference, *FIXED, store_kinds, long=True)
+test_sessions_match_reference_long = searched(
+    sessions_match_reference, *GAPS, store_kinds, long=True)
 test_sliding_windows_match_reference_long = searched(
-    sliding_windows_match_reference, *GAPS, long=True)
+    sliding_windows_match_reference, *GAPS, store_kinds, long=True)
 
 
 @settings(max_examples=50, deadline=None)

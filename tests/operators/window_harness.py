@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -197,6 +198,10 @@ class Harness:
         for spec in plan.stores:
             assert spec.kind is StoreKind.WINDOW
         self.plan = plan
+        self._scratch = None
+        if store == "rocksdb" and state_dir is None:  # a directory of its own, gone at close()
+            self._scratch = tempfile.TemporaryDirectory()
+            state_dir = Path(self._scratch.name)
         self.stores = {spec.name: make_store(spec, store, state_dir) for spec in plan.stores}
         self.punctuate = stream_time_punctuation
         self.restart()
@@ -234,6 +239,8 @@ class Harness:
         for store in self.stores.values():
             if not isinstance(store, DictWindowStore):
                 store.backend.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def window_keys(self, name: str) -> list[tuple[Any, int, int]]:
         """``(key, start, end)`` of every window in store ``name``."""
