@@ -143,16 +143,20 @@ FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points)
 GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
         crash_points)
 
-test_tumbling_and_hopping_match_reference = searched(
-    tumbling_and_hopping_match_reference, *FIXED, store_kinds)
-test_sessions_match_reference = searched(sessions_match_reference, *GAPS, store_kinds)
-test_sliding_windows_match_reference = searched(sliding_windows_match_reference, *GAPS, store_kinds)
-test_tumbling_and_hopping_match_reference_long = searched(
-    tumbling_and_hopping_match_reference, *FIXED, store_kinds, long=True)
-test_sessions_match_reference_long = searched(
-    sessions_match_reference, *GAPS, store_kinds, long=True)
-test_sliding_windows_match_reference_long = searched(
-    sliding_windows_match_reference, *GAPS, store_kinds, long=True)
+
+
+def window_properties(stores: Any, **options: Any) -> tuple[Any, Any, Any]:
+    """The tumbling/hopping, session and sliding properties on ``stores``
+    (``options`` as :func:`searched` takes them)."""
+    return (searched(tumbling_and_hopping_match_reference, *FIXED, stores, **options),
+            searched(sessions_match_reference, *GAPS, stores, **options),
+            searched(sliding_windows_match_reference, *GAPS, stores, **options))
+
+
+(test_tumbling_and_hopping_match_reference, test_sessions_match_reference,
+ test_sliding_windows_match_reference) = window_properties(store_kinds)
+(test_tumbling_and_hopping_match_reference_long, test_sessions_match_reference_long,
+ test_sliding_windows_match_reference_long) = window_properties(store_kinds, long=True)
 
 
 @settings(max_examples=50, deadline=None)
