@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from streamkit.log import Consumer, Record
+from streamkit.log import Broker, Consumer, Record, TopicPartition
 
 WAIT_S = 60.0
 T = TypeVar("T")
@@ -20,6 +20,21 @@ def read_records(consumer: Consumer, count: int, timeout: float = WAIT_S) -> lis
         if time.monotonic() > deadline:
             raise AssertionError(f"got {len(records)} of {count} records within {timeout} s")
         records.extend(consumer.poll_batch(max_records=count - len(records), timeout=0.5))
+    return records
+
+
+def send_batch_and_read_back(broker: Broker, topic: str, partition: int, partitions: int,
+                             batch: list[tuple[bytes | None, bytes | None]]) -> list[Record]:
+    """Send ``batch`` to one partition with ``send_batch`` (it must accept it all),
+    flush, and read back as many records from all of the topic's partitions."""
+    producer = broker.producer()
+    assert producer.send_batch(topic, partition, batch) == len(batch)
+    producer.flush(30)
+    producer.close()
+    consumer = broker.consumer()
+    consumer.assign([TopicPartition(topic, p) for p in range(partitions)])
+    records = read_records(consumer, len(batch))
+    consumer.close()
     return records
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from streamkit.log import Broker, TopicPartition, partition_for_key
 
-from .polling import read_records, read_until_quiet
+from .polling import read_records, read_until_quiet, send_batch_and_read_back
 
 
 def test_records_of_a_partition_come_in_offset_order(broker: Broker, topic_name: str) -> None:
@@ -126,14 +126,7 @@ def test_a_batch_goes_to_its_partition_in_order_tombstones_included(
 ) -> None:
     broker.admin().create_topic(topic_name, partitions=3)
     batch = [(f"k{i}".encode(), None if i % 7 == 0 else str(i).encode()) for i in range(25_000)]
-    producer = broker.producer()
-    assert producer.send_batch(topic_name, 2, batch) == len(batch)
-    producer.flush()
-
-    consumer = broker.consumer()
-    consumer.assign([TopicPartition(topic_name, p) for p in range(3)])
-    records = read_records(consumer, len(batch))
-    consumer.close()
+    records = send_batch_and_read_back(broker, topic_name, 2, 3, batch)
 
     assert {r.partition for r in records} == {2}
     assert [r.offset for r in records] == list(range(len(batch)))

@@ -6,9 +6,8 @@ checkpoint, and a checkpoint's changes can outnumber the queue)."""
 
 import pytest
 
-from streamkit.log import TopicPartition
 from streamkit.log.kafka import KafkaBroker
-from tests.contract.polling import read_records
+from tests.contract.polling import send_batch_and_read_back
 
 QUEUE = 1_000
 """The producer's local queue, in records (librdkafka's default is 100,000)."""
@@ -19,24 +18,15 @@ def test_a_batch_larger_than_the_local_queue_arrives_whole_in_order(
     kafka_bootstrap: str, topic_name: str,
 ) -> None:
     broker = KafkaBroker(f"kafka://{kafka_bootstrap}?queue.buffering.max.messages={QUEUE}")
-    topic = topic_name
     admin = broker.admin()
-    admin.create_topic(topic, 2)
+    admin.create_topic(topic_name, 2)
     try:
         batch = [(f"k{i}".encode(), None if i % 9 == 0 else str(i).encode())
                  for i in range(25 * QUEUE)]
-        producer = broker.producer()
-        assert producer.send_batch(topic, 1, batch) == len(batch)
-        producer.flush(timeout=30)
-        producer.close()
-
-        consumer = broker.consumer()
-        consumer.assign([TopicPartition(topic, p) for p in range(2)])
-        records = read_records(consumer, len(batch))
-        consumer.close()
+        records = send_batch_and_read_back(broker, topic_name, 1, 2, batch)
 
         assert {r.partition for r in records} == {1}
         assert [(r.key, r.value) for r in records] == batch
     finally:
-        admin.delete_topic(topic)
+        admin.delete_topic(topic_name)
         admin.close()
