@@ -55,7 +55,16 @@ class Aggregation:
     Override ``initialize``, ``add`` and ``merge``; ``result`` defaults to the
     accumulator itself. ``initialize`` must not return ``None`` (stores use
     ``None`` for "no window yet"), and accumulators must be JSON values.
+
+    Set ``order_insensitive = True`` when the result does not depend on the order
+    in which values were added, nor on how partial accumulators were grouped
+    before ``merge`` (count, sum, min, max and mean; not collect, first, last).
+    Hopping windows then keep one accumulator per step-long pane instead of one
+    per window: a record costs one store write instead of ``size / step``. For
+    floating-point sums the grouping can change the last bits of a result.
     """
+
+    order_insensitive: bool = False
 
     def initialize(self) -> Any:
         """A fresh accumulator."""
@@ -78,6 +87,8 @@ class Aggregation:
 
 
 class _Count(Aggregation):
+    order_insensitive = True
+
     def initialize(self) -> int:
         return 0
 
@@ -89,6 +100,8 @@ class _Count(Aggregation):
 
 
 class _Sum(Aggregation):
+    order_insensitive = True
+
     def __init__(self, value_of: ValueFn | None) -> None:
         self._value_of = value_of
 
@@ -104,6 +117,8 @@ class _Sum(Aggregation):
 
 class _Extreme(Aggregation):
     """min or max; the accumulator is ``[]`` before the first value, else ``[best]``."""
+
+    order_insensitive = True
 
     def __init__(self, value_of: ValueFn | None, pick: Callable[[Any, Any], Any]) -> None:
         self._value_of = value_of
@@ -128,6 +143,8 @@ class _Extreme(Aggregation):
 
 class _Mean(Aggregation):
     """The accumulator is ``[sum, count]``; the result ``None`` when empty."""
+
+    order_insensitive = True
 
     def __init__(self, value_of: ValueFn | None) -> None:
         self._value_of = value_of
@@ -299,13 +316,22 @@ def aggregator(
     add: Callable[[Any, Any], Any],
     merge: Callable[[Any, Any], Any] | None = None,
     result: Callable[[Any], Any] | None = None,
+    order_insensitive: bool = False,
 ) -> Aggregation:
     """A custom aggregation from plain functions.
 
-    ``merge`` is only needed with session windows; ``result`` defaults to the
-    accumulator. Accumulators must be JSON values and never ``None``.
+    ``merge`` is only needed with session windows, and with
+    ``order_insensitive=True`` (see :class:`Aggregation`); ``result`` defaults
+    to the accumulator. Accumulators must be JSON values and never ``None``.
     """
-    return _FunctionAggregation(initialize, add, merge, result)
+    if order_insensitive and merge is None:
+        raise InvalidAggregation(
+            "order_insensitive=True folds hopping windows from partial accumulators, "
+            "which needs merge=: pass aggregator(..., merge=fn, order_insensitive=True)"
+        )
+    aggregation = _FunctionAggregation(initialize, add, merge, result)
+    aggregation.order_insensitive = order_insensitive
+    return aggregation
 
 
 __all__ = [

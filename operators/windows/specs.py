@@ -60,10 +60,16 @@ class TimeWindows:
         self, aggregator: Aggregator, *, store_name: str, emit_final: bool
     ) -> OperatorPlan:
         """See :class:`streamkit.processor.WindowedAggregation`."""
+        from operators.pane_aggregate import PanedWindowAggregate, panes_apply
         from operators.windowed_aggregate import LATE, FixedWindowAggregate
 
+        kind = (PanedWindowAggregate
+                if panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
+                               emit_final=emit_final)
+                else FixedWindowAggregate)
+
         def supplier() -> FixedWindowAggregate:
-            return FixedWindowAggregate(
+            return kind(
                 aggregator,
                 size_ms=self.size_ms,
                 step_ms=self.step_ms,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "windows.md"
-SNIPPETS = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+SNIPPETS = [textwrap.dedent(snippet)  # some are indented under a list item
+            for snippet in re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.DOTALL)]
 
 
 def test_the_doc_has_snippets() -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from window_harness import Harness
 
 from operators import agg, windows
-from streamkit.processor import WindowedAggregation
+from streamkit.processor import Aggregator, WindowedAggregation
 
 KEYS = ["a", "b", "c"]
 
@@ -27,11 +27,26 @@ restart_points = st.sets(st.integers(min_value=0, max_value=40), max_size=3)
 crash_points = st.sets(st.integers(min_value=0, max_value=40), max_size=3)
 store_kinds = st.sampled_from(["dict", "memory"])
 
+BAG = agg.aggregator(initialize=list, add=lambda bag, v: sorted([*bag, v]),
+                     merge=lambda a, b: sorted(a + b), order_insensitive=True)
+"""collect() made order-insensitive: hopping windows fold it into panes
+(operators.pane_aggregate) where collect() folds into every window."""
+aggregations = st.sampled_from([agg.collect(), BAG])
+
+
+@st.composite
+def paned_specs(draw: st.DrawFn) -> tuple[int, int, int]:
+    """Hopping windows that fold order-insensitive aggregations into panes."""
+    step = draw(st.integers(min_value=1, max_value=12))
+    return step * draw(st.integers(min_value=2, max_value=6)), step, draw(grace)
+
 
 @st.composite
 def fixed_specs(draw: st.DrawFn) -> tuple[int, int, int]:
     size = draw(st.integers(min_value=1, max_value=40))
-    step = draw(st.one_of(st.just(size), st.integers(min_value=1, max_value=size)))
+    divisors = [d for d in range(1, size) if size % d == 0] or [size]  # panes apply
+    step = draw(st.one_of(st.just(size), st.integers(min_value=1, max_value=size),
+                          st.sampled_from(divisors)))
     return size, step, draw(grace)
 
 
@@ -43,11 +58,12 @@ def run(
     restarts: set[int] = frozenset(),  # type: ignore[assignment]
     crashes: set[int] = frozenset(),  # type: ignore[assignment]
     store: str = "dict",
+    aggregation: Aggregator = agg.collect(),  # noqa: B008 - immutable
 ) -> Harness:
     """Send ``records`` in order, checkpointing after every fifth; before the
     records at ``restarts`` restart cleanly, before those at ``crashes`` crash
     (exactly-once: back to the last checkpoint, and send again from there)."""
-    plan = spec.aggregate_plan(agg.collect(), store_name="windows", emit_final=emit_final)
+    plan = spec.aggregate_plan(aggregation, store_name="windows", emit_final=emit_final)
     harness = Harness(plan, store=store)
     pending_restarts, pending_crashes = set(restarts), set(crashes)
     index = committed = 0
@@ -102,9 +118,10 @@ def searched(body: Any, *strategies: Any, long: bool = False, examples: int = EX
 def matches_reference(
     spec: WindowedAggregation, expected: reference.Outcome, records: list[Any], *,
     emit_final: bool, restarts: set[int], crashes: set[int], store: str,
+    aggregation: Aggregator = agg.collect(),  # noqa: B008 - immutable
 ) -> None:
     harness = run(spec, records, emit_final=emit_final, restarts=restarts, crashes=crashes,
-                  store=store)
+                  store=store, aggregation=aggregation)
     try:
         check(harness, expected, emit_final=emit_final)
     finally:
@@ -113,12 +130,20 @@ def matches_reference(
 
 def tumbling_and_hopping_match_reference(
     spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int],
-    crashes: set[int], store: str,
+    crashes: set[int], aggregation: Aggregator, store: str,
 ) -> None:
     size, step, grace_ms = spec
     matches_reference(windows.hopping(size, step, grace_ms),
                       reference.fixed(records, size, step, grace_ms), records,
-                      emit_final=emit_final, restarts=restarts, crashes=crashes, store=store)
+                      emit_final=emit_final, restarts=restarts, crashes=crashes, store=store,
+                      aggregation=aggregation)
+
+
+def panes_match_reference(
+    spec: tuple[int, int, int], records: list[Any], restarts: set[int], crashes: set[int],
+    store: str,
+) -> None:
+    tumbling_and_hopping_match_reference(spec, records, False, restarts, crashes, BAG, store)
 
 
 def sessions_match_reference(
@@ -139,24 +164,28 @@ def sliding_windows_match_reference(
                       emit_final=emit_final, restarts=restarts, crashes=crashes, store=store)
 
 
-FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points)
+FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points, aggregations)
+PANED = (paned_specs(), streams, restart_points, crash_points)
 GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
         crash_points)
 
 
 
-def window_properties(stores: Any, **options: Any) -> tuple[Any, Any, Any]:
-    """The tumbling/hopping, session and sliding properties on ``stores``
-    (``options`` as :func:`searched` takes them)."""
+def window_properties(stores: Any, **options: Any) -> tuple[Any, Any, Any, Any]:
+    """The tumbling/hopping, hopping-by-panes, session and sliding properties on
+    ``stores`` (``options`` as :func:`searched` takes them)."""
     return (searched(tumbling_and_hopping_match_reference, *FIXED, stores, **options),
+            searched(panes_match_reference, *PANED, stores, **options),
             searched(sessions_match_reference, *GAPS, stores, **options),
             searched(sliding_windows_match_reference, *GAPS, stores, **options))
 
 
-(test_tumbling_and_hopping_match_reference, test_sessions_match_reference,
- test_sliding_windows_match_reference) = window_properties(store_kinds)
-(test_tumbling_and_hopping_match_reference_long, test_sessions_match_reference_long,
- test_sliding_windows_match_reference_long) = window_properties(store_kinds, long=True)
+(test_tumbling_and_hopping_match_reference, test_hopping_panes_match_reference,
+ test_sessions_match_reference, test_sliding_windows_match_reference,
+ ) = window_properties(store_kinds)
+(test_tumbling_and_hopping_match_reference_long, test_hopping_panes_match_reference_long,
+ test_sessions_match_reference_long, test_sliding_windows_match_reference_long,
+ ) = window_properties(store_kinds, long=True)
 
 
 @settings(max_examples=50, deadline=None)

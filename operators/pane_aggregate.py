@@ -1,0 +1,156 @@
+"""Hopping windows folded once per record: state per *pane* rather than per window.
+
+A hopping window of size ``n * step`` is ``n`` consecutive panes ``[p, p + step)``,
+and every record lies in exactly one pane, but in ``n`` windows. Folding a record
+into each of its windows costs ``n`` store writes, and so ``n`` changelog records
+at the next checkpoint. Folding it into its pane costs one; a window's value is
+then the merge of its panes' accumulators, computed when it is emitted.
+
+That merge gives the same result only when the aggregation does not care in
+which order or grouping its values were added: count, sum, min, max and mean
+(``order_insensitive = True``), not collect, first, last or reduce, whose results
+depend on arrival order. :func:`panes_apply` decides.
+
+Only updates are emitted this way (emit on every update): final results keep the
+per-window store of :class:`~operators.windowed_aggregate.FixedWindowAggregate`,
+which closes windows by scanning the store by end time.
+
+The store then holds panes: ``key``'s pane ``[p, p + step)`` holds the accumulator
+of its records. Its retention (``size + grace`` after a pane ends) keeps every pane
+of a window until that window has closed.
+
+>>> from operators import agg
+>>> panes_apply(agg.mean(), size_ms=60_000, step_ms=10_000, emit_final=False)
+True
+>>> panes_apply(agg.collect(), size_ms=60_000, step_ms=10_000, emit_final=False)
+False
+>>> panes_apply(agg.mean(), size_ms=60_000, step_ms=60_000, emit_final=False)  # tumbling
+False
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from operators.results import WindowResult
+from operators.windowed_aggregate import FixedWindowAggregate
+from streamkit.processor import Aggregator, Message
+
+_UNKNOWN = object()
+"""A pane not looked up in the store yet."""
+
+CACHED_KEYS_LIMIT = 50_000
+"""Keys whose panes a processor keeps decoded; past it, the older half is dropped
+(and read back from the store when next used)."""
+
+
+def panes_apply(aggregator: Aggregator, *, size_ms: int, step_ms: int, emit_final: bool) -> bool:
+    """Whether hopping windows of ``size_ms`` every ``step_ms`` fold ``aggregator``
+    into panes (:class:`PanedWindowAggregate`) rather than into every window."""
+    return (
+        not emit_final
+        and step_ms < size_ms
+        and size_ms % step_ms == 0
+        and getattr(aggregator, "order_insensitive", False) is True
+    )
+
+
+class PanedWindowAggregate(FixedWindowAggregate):
+    """Hopping windows, emitted on every update, with state per pane (see the
+    module). Each record updates one pane, then emits each of its open windows,
+    latest first, as the merge of that window's panes.
+
+    Panes read or written are kept decoded per key, mirroring the store (the
+    store is the only truth: a restart begins with none, and reads them back on
+    first use). Panes that no open window holds are dropped as keys are touched.
+    """
+
+    def __init__(self, aggregator: Aggregator, *, size_ms: int, step_ms: int, grace_ms: int,
+                 store_name: str, emit_final: bool, idle_timeout_ms: int | None = None) -> None:
+        if not panes_apply(aggregator, size_ms=size_ms, step_ms=step_ms, emit_final=emit_final):
+            raise ValueError("panes need hopping windows whose size is a multiple of their "
+                             "step, updates, and an order-insensitive aggregation")
+        super().__init__(aggregator, size_ms=size_ms, step_ms=step_ms, grace_ms=grace_ms,
+                         store_name=store_name, emit_final=False, idle_timeout_ms=idle_timeout_ms)
+        self._panes_per_window = size_ms // step_ms
+        self._panes: dict[Any, dict[int, Any]] = {}  # key -> pane start -> accumulator or None
+
+    def _aggregate(self, message: Message, stream_time: int) -> bool:
+        timestamp = message.timestamp
+        size, step = self._size_ms, self._step_ms
+        pane = timestamp - timestamp % step
+        # Windows must start after lowest: to hold the record, and to be open.
+        lowest = timestamp - size
+        closed_up_to = stream_time - size - self._close_delay_ms
+        if closed_up_to > lowest:  # noqa: PLR1730 - once per record
+            lowest = closed_up_to
+        if pane <= lowest:  # the latest window holding the record starts at its pane
+            return False
+        key = message.key
+        panes = self._panes.get(key)
+        if panes is None:
+            panes = self._key_panes(key)
+        aggregator = self._aggregator
+        accumulator = panes.get(pane, _UNKNOWN)
+        if accumulator is _UNKNOWN:
+            accumulator = self._store.get(key, pane, pane + step)
+        accumulator = panes[pane] = aggregator.add(
+            aggregator.initialize() if accumulator is None else accumulator, message.value)
+        self._store.put(key, pane, pane + step, accumulator)
+        self._emit_windows(key, panes, pane, lowest, accumulator, message)
+        if len(panes) > 2 * self._panes_per_window:
+            for start in [start for start in panes if start <= closed_up_to]:
+                del panes[start]
+        return True
+
+    def _key_panes(self, key: Any) -> dict[int, Any]:
+        if len(self._panes) >= CACHED_KEYS_LIMIT:
+            for old in list(itertools.islice(self._panes, CACHED_KEYS_LIMIT // 2)):
+                del self._panes[old]
+        panes: dict[int, Any] = {}
+        self._panes[key] = panes
+        return panes
+
+    def _load(self, key: Any, panes: dict[int, Any], start: int) -> Any:
+        """Read ``key``'s pane at ``start`` from the store into ``panes``: its
+        accumulator, ``None`` if it has none."""
+        accumulator = panes[start] = self._store.get(key, start, start + self._step_ms)
+        return accumulator
+
+    def _emit_windows(self, key: Any, panes: dict[int, Any], pane: int, lowest: int,
+                      accumulator: Any, message: Message) -> None:
+        """Emit every open window holding ``pane``, latest first. The window
+        starting ``j`` steps before ``pane`` is the panes from its start up to
+        ``pane`` (grown backwards, one merge per step) merged with the ``n - 1 - j``
+        panes after ``pane`` (prefix merges, computed once). Pane look-ups are
+        inlined: this is the per-record cost of the operator."""
+        step = self._step_ms
+        merge, result = self._aggregator.merge, self._aggregator.result
+        get = panes.get
+        after: list[Any] = [None]  # after[k]: the merge of the k panes after `pane`
+        merged = None
+        start = pane
+        for _ in range(self._panes_per_window - 1):
+            start += step
+            later = get(start, _UNKNOWN)
+            if later is _UNKNOWN:
+                later = self._load(key, panes, start)
+            if later is not None:
+                merged = later if merged is None else merge(merged, later)
+            after.append(merged)
+        forward, headers, size = self._forward, message.headers, self._size_ms
+        start, upto = pane, accumulator  # upto: the panes from start to `pane`
+        while start > lowest:
+            rest = after.pop()
+            end = start + size
+            forward(key, WindowResult(key, start, end, result(upto if rest is None else merge(upto, rest))),
+                    end - 1, headers)
+            start -= step
+            if start <= lowest:
+                break
+            earlier = get(start, _UNKNOWN)
+            if earlier is _UNKNOWN:
+                earlier = self._load(key, panes, start)
+            if earlier is not None:
+                upto = merge(earlier, upto)

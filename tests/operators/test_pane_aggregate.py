@@ -1,0 +1,78 @@
+"""Hopping windows folded into panes (operators.pane_aggregate): when they apply,
+what the store then holds, and that keys dropped from the processor's decoded
+panes are read back from the store. The results themselves are checked against
+the brute-force reference in test_windowed_aggregate_reference."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest import mock
+
+import pytest
+import window_reference as reference
+from hypothesis import given, settings
+from test_windowed_aggregate_reference import BAG, check, paned_specs, run, streams
+from window_harness import Harness
+
+from operators import agg, pane_aggregate, windows
+from operators.errors import InvalidAggregation
+from operators.pane_aggregate import PanedWindowAggregate, panes_apply
+
+
+@pytest.mark.parametrize(("aggregation", "expected"), [
+    (agg.count(), True), (agg.sum(), True), (agg.min(), True), (agg.max(), True),
+    (agg.mean(), True), (BAG, True),
+    (agg.collect(), False), (agg.first(), False), (agg.last(), False),
+    (agg.reduce(max), False), (agg.aggregator(initialize=list, add=list.__add__), False),
+])
+def test_panes_apply_to_order_insensitive_aggregations(aggregation: Any, expected: bool) -> None:
+    assert panes_apply(aggregation, size_ms=60, step_ms=10, emit_final=False) is expected
+
+
+@pytest.mark.parametrize(("size", "step", "emit_final"), [
+    (60, 60, False),  # tumbling: a pane is the window
+    (60, 25, False),  # the step does not divide the size
+    (60, 10, True),  # final results close windows from the per-window store
+])
+def test_panes_do_not_apply_to(size: int, step: int, emit_final: bool) -> None:
+    assert not panes_apply(agg.mean(), size_ms=size, step_ms=step, emit_final=emit_final)
+    plan = windows.hopping(size, step).aggregate_plan(agg.mean(), store_name="w",
+                                                      emit_final=emit_final)
+    assert not isinstance(plan.supplier(), PanedWindowAggregate)
+
+
+def test_order_insensitive_needs_merge() -> None:
+    with pytest.raises(InvalidAggregation, match="merge="):
+        agg.aggregator(initialize=int, add=lambda n, _v: n + 1, order_insensitive=True)
+
+
+def test_a_record_writes_one_pane_not_every_window() -> None:
+    plan = windows.hopping(60_000, 10_000).aggregate_plan(agg.mean(), store_name="w",
+                                                          emit_final=False)
+    harness = Harness(plan, store="memory")
+    try:
+        harness.send("u1", 4, 65_000)
+        harness.send("u1", 8, 66_000)
+        harness.checkpoint()
+        assert harness.window_keys("w") == [("u1", 60_000, 70_000)]
+        assert [(r[1], r[3]) for r in harness.result_tuples()][-6:] == [
+            (60_000, 6.0), (50_000, 6.0), (40_000, 6.0), (30_000, 6.0), (20_000, 6.0),
+            (10_000, 6.0)]
+    finally:
+        harness.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(paned_specs(), streams)
+def test_keys_dropped_from_memory_are_read_back_from_the_store(
+    spec: tuple[int, int, int], records: list[Any]
+) -> None:
+    size, step, grace_ms = spec
+    # Three keys, room for two: keys are dropped and read back all the time.
+    with mock.patch.object(pane_aggregate, "CACHED_KEYS_LIMIT", 2):
+        harness = run(windows.hopping(size, step, grace_ms), records, emit_final=False,
+                      store="memory", aggregation=BAG)
+    try:
+        check(harness, reference.fixed(records, size, step, grace_ms), emit_final=False)
+    finally:
+        harness.close()
