@@ -17,7 +17,8 @@ which closes windows by scanning the store by end time.
 
 The store then holds panes: ``key``'s pane ``[p, p + step)`` holds the accumulator
 of its records. Its retention (``size + grace`` after a pane ends) keeps every pane
-of a window until that window has closed.
+of a window until that window has closed. It is named apart
+(:func:`panes_store_name`), so that panes are never read as windows.
 
 >>> from operators import agg
 >>> panes_apply(agg.mean(), size_ms=60_000, step_ms=10_000, emit_final=False)
@@ -43,6 +44,15 @@ _UNKNOWN = object()
 CACHED_KEYS_LIMIT = 50_000
 """Keys whose panes a processor keeps decoded; past it, the older half is dropped
 (and read back from the store when next used)."""
+
+
+def panes_store_name(store_name: str) -> str:
+    """The name of the store of panes that replaces window store ``store_name``.
+
+    >>> panes_store_name("mean-amount-store")
+    'mean-amount-store-panes'
+    """
+    return f"{store_name}-panes"
 
 
 def panes_apply(aggregator: Aggregator, *, size_ms: int, step_ms: int, emit_final: bool) -> bool:

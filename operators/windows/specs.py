@@ -60,13 +60,15 @@ class TimeWindows:
         self, aggregator: Aggregator, *, store_name: str, emit_final: bool
     ) -> OperatorPlan:
         """See :class:`streamkit.processor.WindowedAggregation`."""
-        from operators.pane_aggregate import PanedWindowAggregate, panes_apply
+        from operators.pane_aggregate import PanedWindowAggregate, panes_apply, panes_store_name
         from operators.windowed_aggregate import LATE, FixedWindowAggregate
 
-        kind = (PanedWindowAggregate
-                if panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
-                               emit_final=emit_final)
-                else FixedWindowAggregate)
+        kind: type[FixedWindowAggregate] = FixedWindowAggregate
+        if panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
+                       emit_final=emit_final):
+            # Its own name: panes are not windows, and must never be read as such
+            # (say by the same app later run with final results).
+            kind, store_name = PanedWindowAggregate, panes_store_name(store_name)
 
         def supplier() -> FixedWindowAggregate:
             return kind(

@@ -39,6 +39,7 @@ def test_panes_do_not_apply_to(size: int, step: int, emit_final: bool) -> None:
     plan = windows.hopping(size, step).aggregate_plan(agg.mean(), store_name="w",
                                                       emit_final=emit_final)
     assert not isinstance(plan.supplier(), PanedWindowAggregate)
+    assert [store.name for store in plan.stores] == ["w"]
 
 
 def test_order_insensitive_needs_merge() -> None:
@@ -54,7 +55,7 @@ def test_a_record_writes_one_pane_not_every_window() -> None:
         harness.send("u1", 4, 65_000)
         harness.send("u1", 8, 66_000)
         harness.checkpoint()
-        assert harness.window_keys("w") == [("u1", 60_000, 70_000)]
+        assert harness.window_keys("w-panes") == [("u1", 60_000, 70_000)]
         assert [(r[1], r[3]) for r in harness.result_tuples()][-6:] == [
             (60_000, 6.0), (50_000, 6.0), (40_000, 6.0), (30_000, 6.0), (20_000, 6.0),
             (10_000, 6.0)]
