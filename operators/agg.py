@@ -60,8 +60,9 @@ class Aggregation:
     in which values were added, nor on how partial accumulators were grouped
     before ``merge`` (count, sum, min, max and mean; not collect, first, last).
     Hopping windows then keep one accumulator per step-long pane instead of one
-    per window: a record costs one store write instead of ``size / step``. For
-    floating-point sums the grouping can change the last bits of a result.
+    per window: a record costs one store write instead of ``size / step``. Its
+    ``merge`` must then return a new accumulator, never change its arguments.
+    For floating-point sums the grouping can change the last bits of a result.
     """
 
     order_insensitive: bool = False

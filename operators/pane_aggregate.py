@@ -31,6 +31,7 @@ False
 
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any
 
@@ -40,6 +41,9 @@ from streamkit.processor import Aggregator, Message
 
 _UNKNOWN = object()
 """A pane not looked up in the store yet."""
+
+_MUTABLE = frozenset((list, dict, set, bytearray))
+"""Result types a downstream step could change in place."""
 
 CACHED_KEYS_LIMIT = 50_000
 """Keys whose panes a processor keeps decoded; past it, the older half is dropped
@@ -74,6 +78,9 @@ class PanedWindowAggregate(FixedWindowAggregate):
     Panes read or written are kept decoded per key, mirroring the store (the
     store is the only truth: a restart begins with none, and reads them back on
     first use). Panes that no open window holds are dropped as keys are touched.
+    Since they are live objects, ``merge`` must return a new accumulator and leave
+    its arguments alone, and results that could be changed downstream (lists,
+    dicts, sets) are emitted as copies.
     """
 
     def __init__(self, aggregator: Aggregator, *, size_ms: int, step_ms: int, grace_ms: int,
@@ -154,8 +161,10 @@ class PanedWindowAggregate(FixedWindowAggregate):
         while start > lowest:
             rest = after.pop()
             end = start + size
-            forward(key, WindowResult(key, start, end, result(upto if rest is None else merge(upto, rest))),
-                    end - 1, headers)
+            value = result(upto if rest is None else merge(upto, rest))
+            if type(value) in _MUTABLE:  # it may be a pane's own accumulator: hand out a copy
+                value = copy.deepcopy(value)
+            forward(key, WindowResult(key, start, end, value), end - 1, headers)
             start -= step
             if start <= lowest:
                 break

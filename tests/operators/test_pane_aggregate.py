@@ -77,3 +77,22 @@ def test_keys_dropped_from_memory_are_read_back_from_the_store(
         check(harness, reference.fixed(records, size, step, grace_ms), emit_final=False)
     finally:
         harness.close()
+
+
+def test_changing_an_emitted_result_changes_no_pane() -> None:
+    pages = agg.aggregator(  # clicks per page: the result is the accumulator itself
+        initialize=dict,
+        add=lambda counts, page: {**counts, page: counts.get(page, 0) + 1},
+        merge=lambda a, b: {p: a.get(p, 0) + b.get(p, 0) for p in {*a, *b}},
+        order_insensitive=True,
+    )
+    plan = windows.hopping(20, 10).aggregate_plan(pages, store_name="w", emit_final=False)
+    harness = Harness(plan)
+    try:
+        harness.send("u1", "/a", 5)  # pane [0, 10) alone makes the window [0, 20)
+        for result in harness.results:
+            result.value.value["/a"] = 100  # a downstream step changing what it got
+        harness.send("u1", "/a", 6)
+        assert [r[3] for r in harness.result_tuples()[-2:]] == [{"/a": 2}, {"/a": 2}]
+    finally:
+        harness.close()
