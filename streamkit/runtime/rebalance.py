@@ -29,7 +29,7 @@ class TaskRegistry:
         self._subs = {s.id: s for s in subtopologies}
         self._sub_of_topic = {t.name: s.id for s in subtopologies for t in s.source_topics}
         self._state_factory = state_factory
-        self._send = send
+        self.send = send  # what new tasks send their outputs with
         self._error_policy = error_policy
         self._retry = retry
         self._committed_stream_time = committed_stream_time
@@ -59,7 +59,7 @@ class TaskRegistry:
         state = self._state_factory(task_id, list(sub.stores.values()))
         try:
             replayed = self._retry(f"restoring task {task_id}", state.restore)
-            task = StreamTask(self.app_name, task_id, sub, state, self._send,
+            task = StreamTask(self.app_name, task_id, sub, state, self.send,
                               error_policy=self._error_policy)
             # Before init(): processors read it there, and stream-time schedules start from it.
             task.stream_time = task.restored_stream_time = self._committed_stream_time(

@@ -56,7 +56,7 @@ class SinkProcessor(FieldsProcessor):
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
         try:
-            self._send(self._topic, self._key(key), self._value(value), timestamp, headers)
+            self._send(self._topic, self._value(value), self._key(key), None, timestamp, headers)
         except (StepFailed, BrokerError):
             raise
         except Exception as error:

@@ -181,8 +181,10 @@ class TestDriver:
             raise StreamkitError(f"app {self.app.name!r} declares no topic {topic!r}")
         return spec
 
-    def _send(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,
-              headers: Headers) -> None:
+    def _send(self, topic: str, value: bytes | None, key: bytes | None, partition: int | None,
+              timestamp: int, headers: Headers) -> None:
+        """A :data:`SendFn`: outputs are appended as they are sent."""
+        assert partition is None, "stream tasks let the key pick the partition"
         self._append(topic, key, value, timestamp, headers)
 
     def _append(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,

@@ -88,7 +88,6 @@ class EmbeddedProducer:
         topic: str,
         value: bytes | None,
         key: bytes | None = None,
-        *,
         partition: int | None = None,
         timestamp: int | None = None,
         headers: Headers | None = None,

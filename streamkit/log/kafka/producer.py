@@ -73,7 +73,6 @@ class KafkaProducer:
         topic: str,
         value: bytes | None,
         key: bytes | None = None,
-        *,
         partition: int | None = None,
         timestamp: int | None = None,
         headers: Headers | None = None,

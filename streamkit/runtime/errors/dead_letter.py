@@ -10,8 +10,9 @@ from streamkit.log.records import Headers, Record
 
 HEADER_PREFIX = "streamkit.error."
 
-SendFn = Callable[[str, bytes | None, bytes | None, int, Headers], None]
-"""``send(topic, key, value, timestamp, headers)``."""
+SendFn = Callable[[str, bytes | None, bytes | None, int | None, int, Headers], None]
+"""``send(topic, value, key, partition, timestamp, headers)``: a producer's
+:meth:`~streamkit.log.broker.Producer.send`, called positionally."""
 
 
 def dead_letter_topic(app_name: str, configured: str | None = None) -> str:
@@ -51,5 +52,5 @@ class DeadLetterWriter:
         """Send ``record`` to ``topic``, stamped with the time it failed: its own
         timestamp (event time, maybe long past) would let time-based retention
         delete the dead letter at once; that timestamp travels in a header."""
-        self._send(topic, record.key, record.value, int(time.time() * 1000),
+        self._send(topic, record.value, record.key, None, int(time.time() * 1000),
                    dead_letter_headers(record, error))

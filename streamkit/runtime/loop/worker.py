@@ -28,7 +28,7 @@ from streamkit.log.errors import (
     ProducerFenced,
     TransactionAborted,
 )
-from streamkit.log.records import Headers, TopicPartition
+from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
 from streamkit.runtime.metrics import format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
@@ -43,6 +43,11 @@ T = TypeVar("T")
 
 JOIN_GRACE_S = 20.0  # how long a worker may wait for its first partitions before idling
 UNREAD_GRACE_S = 60.0  # how long --until-idle waits on input it sees but cannot read
+
+def _no_producer_yet(*_args: object) -> None:
+    """Where tasks would send before the worker's clients start: none exist then."""
+    raise RuntimeError("the worker has no producer yet")
+
 
 class StopSignal(Protocol):
     def is_set(self) -> bool: ...
@@ -99,12 +104,11 @@ class Worker:
         self.consumer: Consumer | None = None
         self.checkpointer: Checkpointer | None = None
         self.registry = TaskRegistry(app.name, self.subtopologies, self._state_factory,
-                                     self._send, app.error_policy, self.retrying,
+                                     _no_producer_yet, app.error_policy, self.retrying,
                                      self._committed_stream_time)
         self.purger = RepartitionPurger(
             broker, {t.name for sub in self.subtopologies for t in sub.source_topics if t.internal},
             options.repartition_purge_interval_s)
-        self._send_fn: Callable[..., None] | None = None
         self._activity: Activity | None = None
         self._stopping: StopSignal = threading.Event()
         self.final_metrics: dict[str, int] = {}
@@ -237,11 +241,6 @@ class Worker:
         for task in self.registry.tasks.values():
             task.state.abort()
 
-    def _send(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,
-              headers: Headers) -> None:
-        assert self._send_fn is not None
-        self._send_fn(topic, value, key, timestamp=timestamp, headers=headers or None)
-
     # -- rebalance ------------------------------------------------------------------
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
@@ -312,7 +311,9 @@ class Worker:
             transactional_id=transactional_id, transaction_timeout_ms=opts.transaction_timeout_ms)
         if opts.exactly_once:
             self.retrying("initializing transactions", self.producer.init_transactions)
-        self._send_fn = self.producer.send
+        # Tasks send straight to the producer. Every task is closed before the
+        # producer is replaced (_restart_clients), and new ones take the new one.
+        self.registry.send = self.producer.send
         # A task that reads several topics needs partition n of each on one member.
         co_partitioned = any(len(sub.source_topics) > 1 for sub in self.subtopologies)
         self.consumer = self.broker.consumer(group_id=self.app.name,
