@@ -111,7 +111,7 @@ class PanedWindowAggregate(FixedWindowAggregate):
         aggregator = self._aggregator
         accumulator = panes.get(pane, _UNKNOWN)
         if accumulator is _UNKNOWN:
-            accumulator = self._store.get(key, pane, pane + step)
+            accumulator = self._load(key, panes, pane)
         accumulator = panes[pane] = aggregator.add(
             aggregator.initialize() if accumulator is None else accumulator, message.value)
         self._store.put(key, pane, pane + step, accumulator)

@@ -170,7 +170,6 @@ GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), r
         crash_points)
 
 
-
 def window_properties(stores: Any, **options: Any) -> tuple[Any, Any, Any, Any]:
     """The tumbling/hopping, hopping-by-panes, session and sliding properties on
     ``stores`` (``options`` as :func:`searched` takes them)."""

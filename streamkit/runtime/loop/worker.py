@@ -44,6 +44,7 @@ T = TypeVar("T")
 JOIN_GRACE_S = 20.0  # how long a worker may wait for its first partitions before idling
 UNREAD_GRACE_S = 60.0  # how long --until-idle waits on input it sees but cannot read
 
+
 def _no_producer_yet(*_args: object) -> None:
     """Where tasks would send before the worker's clients start: none exist then."""
     raise RuntimeError("the worker has no producer yet")
