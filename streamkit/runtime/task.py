@@ -36,10 +36,20 @@ from streamkit.serde.errors import SchemaRegistryUnavailable
 log = logging.getLogger("streamkit.task")
 
 
-class SinkProcessor(FieldsProcessor):
-    """Serializes messages with a topic's serdes and sends them."""
+_IMMUTABLE_KEYS = frozenset((str, bytes, int, type(None)))
+"""Key types whose serialized bytes a sink may reuse for the same object."""
+_NO_KEY = object()
 
-    __slots__ = ("_key", "_send", "_step", "_topic", "_value")
+
+class SinkProcessor(FieldsProcessor):
+    """Serializes messages with a topic's serdes and sends them.
+
+    Consecutive records often share their key (a windowed aggregation emits
+    every window of a key in turn): the bytes of the last key are reused when
+    the same immutable key object comes again.
+    """
+
+    __slots__ = ("_key", "_key_bytes", "_last_key", "_send", "_step", "_topic", "_value")
 
     def __init__(self, topic: TopicSpec, send: SendFn) -> None:
         self._topic = topic.name
@@ -47,6 +57,8 @@ class SinkProcessor(FieldsProcessor):
         self._value = topic.value_serde.serialize
         self._send = send
         self._step = ""
+        self._last_key: Any = _NO_KEY
+        self._key_bytes: bytes | None = None
 
     def init(self, context: Any) -> None:
         self._step = context.name
@@ -56,7 +68,10 @@ class SinkProcessor(FieldsProcessor):
 
     def process_fields(self, key: Any, value: Any, timestamp: int, headers: Headers) -> None:
         try:
-            self._send(self._topic, self._value(value), self._key(key), None, timestamp, headers)
+            if key is not self._last_key:
+                self._key_bytes = self._key(key)
+                self._last_key = key if type(key) in _IMMUTABLE_KEYS else _NO_KEY
+            self._send(self._topic, self._value(value), self._key_bytes, None, timestamp, headers)
         except (StepFailed, BrokerError):
             raise
         except Exception as error:
