@@ -37,6 +37,7 @@ from typing import Any
 
 from operators.results import WindowResult
 from operators.windowed_aggregate import FixedWindowAggregate
+from operators.windows.assign import FIRST_START
 from streamkit.processor import Aggregator, Message
 
 _UNKNOWN = object()
@@ -97,11 +98,14 @@ class PanedWindowAggregate(FixedWindowAggregate):
         timestamp = message.timestamp
         size, step = self._size_ms, self._step_ms
         pane = timestamp - timestamp % step
-        # Windows must start after lowest: to hold the record, and to be open.
+        # Windows must start after lowest: to hold the record, to be open, and
+        # not before the epoch.
         lowest = timestamp - size
         closed_up_to = stream_time - size - self._close_delay_ms
         if closed_up_to > lowest:  # noqa: PLR1730 - once per record
             lowest = closed_up_to
+        if lowest < FIRST_START:
+            lowest = FIRST_START - 1
         if pane <= lowest:  # the latest window holding the record starts at its pane
             return False
         key = message.key

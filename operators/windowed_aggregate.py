@@ -21,6 +21,7 @@ import heapq
 from typing import Any
 
 from operators.results import WindowResult
+from operators.windows.assign import FIRST_START
 from streamkit.processor import (
     Aggregator,
     Message,
@@ -227,12 +228,14 @@ class FixedWindowAggregate(WindowedAggregate):
         timestamp = message.timestamp
         size = self._size_ms
         start = timestamp - timestamp % self._step_ms
-        # Starts must be > lowest: to contain the record (start > timestamp - size)
-        # and to be open (start + size + close_delay > stream_time).
+        # Starts must be > lowest: to contain the record (start > timestamp - size),
+        # to be open (start + size + close_delay > stream_time), and >= 0.
         lowest = timestamp - size
         closed_up_to = stream_time - size - self._close_delay_ms
         if closed_up_to > lowest:  # noqa: PLR1730
             lowest = closed_up_to
+        if lowest < FIRST_START:
+            lowest = FIRST_START - 1
         if start <= lowest:
             return False
         key, value = message.key, message.value

@@ -1,11 +1,15 @@
 """Pure window arithmetic: which windows hold a timestamp, and when they close.
 
-All windows are half-open ``[start, end)`` in ms since the epoch.
+All windows are half-open ``[start, end)`` in ms since the epoch. As in Kafka
+Streams, no tumbling or hopping window starts before the epoch: a timestamp
+within ``size`` of it is in fewer hopping windows, and a negative one in none.
 
 >>> fixed_windows(12_345, size_ms=10_000, step_ms=10_000)
 [(10000, 20000)]
 >>> fixed_windows(12_345, size_ms=10_000, step_ms=5_000)
 [(10000, 20000), (5000, 15000)]
+>>> fixed_windows(2_345, size_ms=10_000, step_ms=5_000)
+[(0, 10000)]
 >>> is_closed(20_000, grace_ms=2_000, stream_time=22_000)
 True
 """
@@ -17,6 +21,9 @@ from datetime import timedelta
 from operators.errors import InvalidWindowSpec
 
 Duration = timedelta | int
+
+FIRST_START = 0
+"""The earliest start of a tumbling or hopping window: the epoch."""
 
 
 def to_ms(duration: Duration, name: str) -> int:
@@ -32,9 +39,11 @@ def to_ms(duration: Duration, name: str) -> int:
 
 def fixed_windows(timestamp: int, *, size_ms: int, step_ms: int) -> list[tuple[int, int]]:
     """The epoch-aligned windows of ``size_ms`` every ``step_ms`` that contain
-    ``timestamp``, latest first (one window when ``step_ms == size_ms``)."""
+    ``timestamp``, latest first (one window when ``step_ms == size_ms``), none
+    starting before the epoch."""
     start = timestamp - timestamp % step_ms
-    lowest = timestamp - size_ms  # starts must be > this to contain timestamp
+    # Starts must be > lowest: to contain timestamp, and to be >= 0.
+    lowest = max(timestamp - size_ms, FIRST_START - 1)
     windows = []
     while start > lowest:
         windows.append((start, start + size_ms))

@@ -81,10 +81,11 @@ def test_changing_an_emitted_result_changes_no_pane() -> None:
     plan = windows.hopping(20, 10).aggregate_plan(pages, store_name="w", emit_final=False)
     harness = Harness(plan)
     try:
-        harness.send("u1", "/a", 5)  # pane [0, 10) alone makes the window [0, 20)
+        # Pane [20, 30) alone makes both of its windows, [20, 40) and [10, 30).
+        harness.send("u1", "/a", 25)
         for result in harness.results:
             result.value.value["/a"] = 100  # a downstream step changing what it got
-        harness.send("u1", "/a", 6)
+        harness.send("u1", "/a", 26)
         assert [r[3] for r in harness.result_tuples()[-2:]] == [{"/a": 2}, {"/a": 2}]
     finally:
         harness.close()

@@ -85,6 +85,21 @@ def test_windows_are_epoch_aligned_and_half_open() -> None:
     assert windows.hopping(10 * S, 5 * S).windows_for(10_000) == [(10_000, 20_000), (5_000, 15_000)]
 
 
+@pytest.mark.parametrize("aggregation", [agg.count(), agg.collect()])  # panes, and not
+@pytest.mark.parametrize("final", [False, True])
+def test_no_hopping_window_starts_before_the_epoch(aggregation: agg.Aggregation,
+                                                   final: bool) -> None:
+    assert windows.hopping(10 * S, 5 * S).windows_for(3_000) == [(0, 10 * S)]
+    h = harness(windows.hopping(10 * S, 5 * S), aggregation, final=final)
+    h.send("k", 1, 3_000)  # in [0, 10s) only: [-5s, 5s) is not a window (as in Kafka Streams)
+    h.send("k", 2, -1)  # a negative timestamp is in no window: dropped as late
+    h.send("k", 3, 40_000)  # closes everything
+    windows_of_k = [(start, end) for _key, start, end, _value in h.result_tuples()]
+    assert windows_of_k[0] == (0, 10 * S)
+    assert all(start >= 0 for start, _end in windows_of_k)
+    assert [f.value for f in h.late] == [2]
+
+
 def test_hopping_with_step_equal_to_size_is_tumbling() -> None:
     for t in (0, 1, 9_999, 10_000, 123_456):
         assert windows.hopping(10 * S, 10 * S).windows_for(t) == windows.tumbling(

@@ -4,7 +4,8 @@ possible and sharing no code with ``operators``.
 Input: records ``(key, record_id, timestamp)`` in arrival order. Each window's
 content is the set of record ids that joined it; a record joins a window only
 while the window is open at its arrival (``end + grace > stream time``, sessions:
-``end + gap + grace > stream time``). Outputs:
+``end + gap + grace > stream time``). Tumbling and hopping windows never start
+before the epoch (as in Kafka Streams). Outputs:
 
 - ``updates``: one ``(key, start, end, ids)`` per window creation or change;
 - ``final``: every window closed at the final stream time, once;
@@ -37,7 +38,7 @@ def fixed(records: list[tuple[Any, int, int]], size: int, step: int, grace: int)
         first_start = (t - size) // step * step
         for start in range(first_start, t + 1, step):
             end = start + size
-            if not start <= t < end or end + grace <= stream_time:
+            if start < 0 or not start <= t < end or end + grace <= stream_time:
                 continue
             contents[(key, start, end)].append(record_id)
             out.updates.append((key, start, end, tuple(sorted(contents[(key, start, end)]))))
