@@ -1,0 +1,131 @@
+"""examples/rolling_spend.py (hopping and sliding windows, updates) and
+examples/user_sessions.py (session windows, final) run by the real runtime,
+under exactly-once, on both backends: out-of-order clicks give exactly the
+reference's results."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streamkit.log import Broker
+from tests.examples.test_examples import build, run_in_process
+from tests.operators import window_reference as reference
+from tests.runtime.logs import json_values, read_all, unique
+
+Click = dict[str, Any]
+
+
+def bursty_clicks(count: int, seed: int) -> list[Click]:
+    """Clicks of 8 users, a few hundred ms apart, with a pause of 20–45 s every
+    60 clicks (so that sessions end, or go on across a short pause). Some
+    clicks are up to 4 s late (within grace), some up to 40 s (too late, or
+    late enough to bridge two sessions)."""
+    rng = random.Random(seed)
+    now = 1_700_000_000_000
+    clicks = []
+    for i in range(count):
+        now += rng.randint(20_000, 45_000) if i % 60 == 59 else rng.randint(0, 700)
+        lateness = rng.choice([0, 0, 0, 0, rng.randint(0, 4_000), rng.randint(0, 40_000)])
+        clicks.append({"user": f"u{rng.randint(1, 8)}", "page": f"/p/{rng.randint(1, 4)}",
+                       "amount": rng.randint(1, 50), "ts": now - lateness, "id": i})
+    return clicks
+
+
+def run_example(broker: Broker, tmp_path: Path, example: str, names: dict[str, str],
+                clicks: list[Click]) -> list[list[tuple[str, int, int]]]:
+    """Run ``example`` under exactly-once over ``clicks`` (keyed by user, in
+    four partitions); each input partition's ``(user, id, ts)`` in offset order,
+    which is what its task saw, with its own stream time."""
+    app = build(example, **names, guarantee="exactly-once")
+    admin = broker.admin()
+    admin.create_topic(names["clicks"], 4)
+    admin.close()
+    producer = broker.producer()
+    for click in clicks:
+        producer.send(names["clicks"], orjson.dumps(click), click["user"].encode())
+    producer.flush()
+    producer.close()
+
+    run_in_process(app, broker, tmp_path, exactly_once=True)
+
+    by_partition: dict[int, list[tuple[str, int, int]]] = {}
+    for record in read_all(broker, names["clicks"]):
+        click = orjson.loads(record.value)  # type: ignore[arg-type]
+        by_partition.setdefault(record.partition, []).append(
+            (click["user"], click["id"], click["ts"]))
+    assert sorted(i for records in by_partition.values() for _, i, _ in records) == list(
+        range(len(clicks)))
+    return list(by_partition.values())
+
+
+def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Path) -> None:
+    name = unique("rs")
+    names = {"name": name, "clicks": f"{name}-clicks", "spend": f"{name}-spend",
+             "alerts": f"{name}-alerts"}
+    clicks = bursty_clicks(600, seed=5)
+    amount = {click["id"]: click["amount"] for click in clicks}
+    partitions = run_example(broker, tmp_path, "rolling_spend", names, clicks)
+
+    expected_spend: Counter[tuple[str, int, int, int]] = Counter()
+    expected_alerts: Counter[tuple[str, int, int, int]] = Counter()
+    late = 0
+    for records in partitions:
+        hopping = reference.fixed(records, size=60_000, step=10_000, grace=5_000)
+        expected_spend.update((user, start, end, sum(amount[i] for i in ids))
+                              for user, start, end, ids in hopping.updates)
+        sliding = reference.sliding(records, difference=10_000, grace=5_000)
+        for user, start, end, ids in sliding.updates:
+            spend = sum(amount[i] for i in ids)
+            if spend > 150:
+                expected_alerts[(user, start, end - 1, spend)] += 1
+        late += len(hopping.late) + len(sliding.late)
+    assert expected_alerts and late, "the input should raise alerts and have late clicks"
+
+    spend = json_values(read_all(broker, names["spend"]))
+    alerts = json_values(read_all(broker, names["alerts"]))
+    assert Counter((s["user"], s["window_start"], s["window_end"], s["spend"])  # type: ignore[index]
+                   for s in spend) == expected_spend
+    assert Counter((a["user"], a["from"], a["to"], a["spend"])  # type: ignore[index]
+                   for a in alerts) == expected_alerts
+
+
+def test_user_sessions_gives_the_reference_sessions(broker: Broker, tmp_path: Path) -> None:
+    name = unique("us")
+    names = {"name": name, "clicks": f"{name}-clicks", "sessions": f"{name}-sessions"}
+    clicks = bursty_clicks(600, seed=8)
+    partitions = run_example(broker, tmp_path, "user_sessions", names, clicks)
+
+    def summary(user: str, start: int, end: int, ids: tuple[int, ...]) -> tuple[Any, ...]:
+        of = [clicks[i] for i in ids]
+        return (user, start, end, len(of), sum(c["amount"] for c in of),
+                tuple(sorted({c["page"] for c in of})))
+
+    expected: Counter[tuple[Any, ...]] = Counter()
+    bridged = 0
+    for records in partitions:
+        outcome = reference.session(records, gap=30_000, grace=5_000)
+        expected.update(summary(*window) for window in outcome.final)
+        bridged += _bridges(outcome.updates)
+    assert len(expected) > 20 and bridged, "the input should end many sessions, bridge some"
+
+    sessions = json_values(read_all(broker, names["sessions"]))
+    assert Counter((s["user"], s["session_start"], s["session_end"], s["clicks"],  # type: ignore[index]
+                    s["spend"], tuple(s["pages"])) for s in sessions) == expected  # type: ignore[index]
+
+
+def _bridges(updates: list[reference.Window]) -> int:
+    """How many of a reference's session updates joined two or more sessions."""
+    live: dict[str, list[frozenset[int]]] = {}
+    bridges = 0
+    for user, _start, _end, ids in updates:
+        joined = frozenset(ids)
+        sessions = live.setdefault(user, [])
+        absorbed = [s for s in sessions if s <= joined]
+        bridges += len(absorbed) >= 2
+        live[user] = [s for s in sessions if not s <= joined] + [joined]
+    return bridges
