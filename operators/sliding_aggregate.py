@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from operators.windowed_aggregate import WindowedAggregate
+from operators.windows.assign import FIRST_START
 from operators.windows.sliding import new_window_starts
 from streamkit.processor import Aggregator, Message, ProcessorContext, WindowStore
 
@@ -53,8 +54,8 @@ class SlidingWindowAggregate(WindowedAggregate):
         key = message.key
         t = message.timestamp
         d = self._difference_ms
-        if not self._is_open(t + d + 1, stream_time):  # its latest window [t, t + d] is closed
-            return False
+        if t < FIRST_START or not self._is_open(t + d + 1, stream_time):
+            return False  # before the epoch, or its latest window [t, t + d] is closed
         aggregator = self._aggregator
         by_time = self._by_time
         store = self._store

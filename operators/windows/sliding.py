@@ -9,19 +9,24 @@ differ by at most ``d`` (inclusive). Windows are ``[start, start + d + 1)``
   *right* window ``[t + 1, t + d + 2)`` (starting just after it);
 
 so every distinct set of records within ``d`` of each other has one window,
-and a window never exists without records. Kafka Streams does the same, except
-that near the epoch (``t < d``) it uses ``[0, d]`` instead of ``[t - d, t]``;
-we keep ``[t - d, t]`` (a start before the epoch) so the rule has no exception.
+and a window never exists without records. As in Kafka Streams, no window
+starts before the epoch: the left window of a record at ``t < d`` is
+``[0, d + 1)``, which all such records share (with every record up to ``d``);
+a record with a negative timestamp is in no window.
 
 >>> window_of_start(3_000, difference_ms=5_000)  # the left window of a record at 8000
 (3000, 8001)
 >>> new_window_starts(9_200, [8_000], difference_ms=5_000)
 [4200, 8001]
+>>> new_window_starts(3_000, [1_000], difference_ms=5_000)  # [0, 5000] holds both
+[0, 1001]
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from operators.windows.assign import FIRST_START
 
 
 def window_of_start(start: int, *, difference_ms: int) -> tuple[int, int]:
@@ -35,14 +40,15 @@ def new_window_starts(
     """Starts of the windows that may appear when a record at ``timestamp``
     arrives, given the key's other record times within ``d + 1`` of it.
 
-    At most three: the record's left window, its right window (if a later
+    At most three: the record's left window (``[0, d]`` near the epoch), its
+    right window (if a later
     record is within ``d + 1``), and the right window of the latest earlier
     record within ``d + 1`` (the only earlier record whose right window could
     have been missing: every other one has a later record in range). Windows
     that already exist are the caller's to skip.
     """
     d = difference_ms
-    starts = [timestamp - d]
+    starts = [max(timestamp - d, FIRST_START)]
     latest_before = None
     has_later = False
     for time in nearby_record_times:

@@ -250,10 +250,23 @@ def test_sliding_record_is_late_when_its_last_window_closed() -> None:
 
 
 def test_sliding_late_record_opens_the_right_window_of_a_record_whose_windows_closed() -> None:
-    # Found by the reference test: record 1's own window [-22, 1) closes at 21,
-    # but its right window [1, 24) stays open until 44; a late record at 1 falls
-    # in it. Final mode forgot record 1 at 43 and so never opened that window.
+    # Found by the reference test (then at 0, 43, 1, 44): record 1's own window
+    # [78, 101) closes at 121, but its right window [101, 124) stays open until
+    # 144; a late record at 101 falls in it. Final mode forgot record 1 at 143
+    # and so never opened that window.
     h = harness(windows.sliding(22, grace=20), agg.collect(), final=True)
-    h.send_all([("a", 1, 0), ("a", 2, 43), ("a", 3, 1), ("a", 4, 44)])
-    assert sorted(h.result_tuples()) == [("a", -22, 1, [1]), ("a", 1, 24, [3])]
+    h.send_all([("a", 1, 100), ("a", 2, 143), ("a", 3, 101), ("a", 4, 144)])
+    assert sorted(h.result_tuples()) == [("a", 78, 101, [1]), ("a", 101, 124, [3])]
     assert h.late == []
+
+
+def test_sliding_windows_near_the_epoch_start_at_it_as_in_kafka_streams() -> None:
+    # Kafka Streams gives a record at t < difference the window [0, difference]
+    # rather than [t - difference, t]; all such records share it.
+    h = harness(windows.sliding(5 * S), agg.collect(), final=True)
+    h.send_all([("A", 1, 1_000), ("A", 2, 3_000), ("A", 3, -1), ("B", 0, 100_000)])
+    assert sorted(h.result_tuples()) == [
+        ("A", 0, 5_001, [1, 2]),
+        ("A", 1_001, 6_002, [2]),  # the right window of the record at 1000
+    ]
+    assert [f.value for f in h.late] == [3]  # a negative timestamp is in no window

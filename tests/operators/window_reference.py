@@ -4,8 +4,8 @@ possible and sharing no code with ``operators``.
 Input: records ``(key, record_id, timestamp)`` in arrival order. Each window's
 content is the set of record ids that joined it; a record joins a window only
 while the window is open at its arrival (``end + grace > stream time``, sessions:
-``end + gap + grace > stream time``). Tumbling and hopping windows never start
-before the epoch (as in Kafka Streams). Outputs:
+``end + gap + grace > stream time``). Tumbling, hopping and sliding windows never
+start before the epoch (as in Kafka Streams). Outputs:
 
 - ``updates``: one ``(key, start, end, ids)`` per window creation or change;
 - ``final``: every window closed at the final stream time, once;
@@ -94,7 +94,7 @@ def sliding(records: list[tuple[Any, int, int]], difference: int, grace: int) ->
 
     for key, record_id, t in records:
         stream_time = max(stream_time, t)
-        if not is_open(t):  # the latest window holding t, [t, t + d], is closed
+        if t < 0 or not is_open(t):  # the latest window holding t, [t, t + d], is closed
             out.late.append(record_id)
             continue
         windows = created[key]
@@ -104,7 +104,7 @@ def sliding(records: list[tuple[Any, int, int]], difference: int, grace: int) ->
                 out.updates.append((key, start, start + d + 1, tuple(sorted(ids))))
         accepted[key].append((t, record_id))
         times = [time for time, _ in accepted[key]]
-        defined = {time - d for time in times} | {
+        defined = {max(time - d, 0) for time in times} | {  # none before the epoch
             time + 1 for time in times if any(time < other <= time + d + 1 for other in times)
         }
         for start in sorted(defined):
