@@ -20,8 +20,9 @@ time: ``ts``, ms) from ``clicks`` and writes two topics, keyed by user:
 
   ``from`` and ``to`` are the first and last instant of the span (inclusive).
 
-Both accept clicks up to 5 s out of order; later ones are dropped and counted
-in the ``late_records_dropped`` metric.
+Every window accepts clicks until 5 s of stream time after its end (grace). A
+click too late for every window it belongs to is dropped and counted in the
+``late_records_dropped`` metric.
 
     streamkit run examples/rolling_spend.py --until-idle 5
 """
