@@ -8,11 +8,11 @@ differ by at most ``d`` (inclusive). Windows are ``[start, start + d + 1)``
 - for each record at ``t`` with another record in ``(t, t + d + 1]``: its
   *right* window ``[t + 1, t + d + 2)`` (starting just after it);
 
-so every distinct set of records within ``d`` of each other has one window,
-and a window never exists without records. As in Kafka Streams, no window
-starts before the epoch: the left window of a record at ``t < d`` is
-``[0, d + 1)``, which all such records share (with every record up to ``d``);
-a record with a negative timestamp is in no window.
+so (away from the epoch) every distinct set of records within ``d`` of each
+other has one window, and a window never exists without records. As in Kafka
+Streams, no window starts before the epoch: the left window of a record at
+``t < d`` is ``[0, d + 1)``, which all such records share (with every record up
+to ``d``); a record with a negative timestamp is in no window.
 
 >>> window_of_start(3_000, difference_ms=5_000)  # the left window of a record at 8000
 (3000, 8001)
@@ -41,11 +41,10 @@ def new_window_starts(
     arrives, given the key's other record times within ``d + 1`` of it.
 
     At most three: the record's left window (``[0, d]`` near the epoch), its
-    right window (if a later
-    record is within ``d + 1``), and the right window of the latest earlier
-    record within ``d + 1`` (the only earlier record whose right window could
-    have been missing: every other one has a later record in range). Windows
-    that already exist are the caller's to skip.
+    right window (if a later record is within ``d + 1``), and the right window
+    of the latest earlier record within ``d + 1`` (the only earlier record whose
+    right window could have been missing: every other one has a later record in
+    range). Windows that already exist are the caller's to skip.
     """
     d = difference_ms
     starts = [max(timestamp - d, FIRST_START)]
