@@ -37,7 +37,6 @@ from typing import Any
 
 from operators.results import WindowResult
 from operators.windowed_aggregate import FixedWindowAggregate
-from operators.windows.assign import FIRST_START
 from streamkit.processor import Aggregator, Message
 
 _UNKNOWN = object()
@@ -98,14 +97,7 @@ class PanedWindowAggregate(FixedWindowAggregate):
         timestamp = message.timestamp
         size, step = self._size_ms, self._step_ms
         pane = timestamp - timestamp % step
-        # Windows must start after lowest: to hold the record, to be open, and
-        # not before the epoch.
-        lowest = timestamp - size
-        closed_up_to = stream_time - size - self._close_delay_ms
-        if closed_up_to > lowest:  # noqa: PLR1730 - once per record
-            lowest = closed_up_to
-        if lowest < FIRST_START:
-            lowest = FIRST_START - 1
+        lowest = self._lowest_start(timestamp, stream_time)
         if pane <= lowest:  # the latest window holding the record starts at its pane
             return False
         key = message.key
@@ -120,7 +112,8 @@ class PanedWindowAggregate(FixedWindowAggregate):
             aggregator.initialize() if accumulator is None else accumulator, message.value)
         self._store.put(key, pane, pane + step, accumulator)
         self._emit_windows(key, panes, pane, lowest, accumulator, message)
-        if len(panes) > 2 * self._panes_per_window:
+        if len(panes) > 2 * self._panes_per_window:  # drop panes no open window holds
+            closed_up_to = stream_time - size - self._close_delay_ms
             for start in [start for start in panes if start <= closed_up_to]:
                 del panes[start]
         return True

@@ -222,20 +222,25 @@ class FixedWindowAggregate(WindowedAggregate):
         self._size_ms = size_ms
         self._step_ms = step_ms
 
+    def _lowest_start(self, timestamp: int, stream_time: int) -> int:
+        """Starts of the windows a record at ``timestamp`` updates are greater than
+        this: to contain it (start > timestamp - size), to be open (start + size +
+        close_delay > stream_time), and not to start before the epoch."""
+        lowest = timestamp - self._size_ms
+        closed_up_to = stream_time - self._size_ms - self._close_delay_ms
+        if closed_up_to > lowest:  # noqa: PLR1730 - once per record
+            lowest = closed_up_to
+        if lowest < FIRST_START:
+            lowest = FIRST_START - 1
+        return lowest
+
     def _aggregate(self, message: Message, stream_time: int) -> bool:
         # fixed_windows() inlined: this loop is the per-record cost of every
         # tumbling and hopping aggregation. Windows go latest first.
         timestamp = message.timestamp
         size = self._size_ms
         start = timestamp - timestamp % self._step_ms
-        # Starts must be > lowest: to contain the record (start > timestamp - size),
-        # to be open (start + size + close_delay > stream_time), and >= 0.
-        lowest = timestamp - size
-        closed_up_to = stream_time - size - self._close_delay_ms
-        if closed_up_to > lowest:  # noqa: PLR1730
-            lowest = closed_up_to
-        if lowest < FIRST_START:
-            lowest = FIRST_START - 1
+        lowest = self._lowest_start(timestamp, stream_time)
         if start <= lowest:
             return False
         key, value = message.key, message.value

@@ -23,7 +23,7 @@ from operators.errors import InvalidWindowSpec
 Duration = timedelta | int
 
 FIRST_START = 0
-"""The earliest start of a tumbling or hopping window: the epoch."""
+"""The earliest start of a time window (tumbling, hopping or sliding): the epoch."""
 
 
 def to_ms(duration: Duration, name: str) -> int:
