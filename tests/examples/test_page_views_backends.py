@@ -29,35 +29,48 @@ def out_of_order_clicks(count: int, seed: int) -> list[dict[str, object]]:
     return clicks
 
 
+def produce_clicks(broker: Broker, topic: str, clicks: list[dict[str, object]]) -> None:
+    """Create ``topic`` with 4 partitions and append ``clicks`` to it, keyed by user."""
+    admin = broker.admin()
+    admin.create_topic(topic, 4)
+    admin.close()
+    producer = broker.producer()
+    for click in clicks:
+        producer.send(topic, orjson.dumps(click), str(click["user"]).encode())
+    producer.flush()
+    producer.close()
+
+
+def clicks_by_partition(broker: Broker, topic: str,
+                        key_field: str) -> list[list[tuple[str, int, int]]]:
+    """Each partition's clicks in ``topic`` as ``(click[key_field], id, ts)``, in
+    offset order: what the task reading that partition saw, with its own stream
+    time, and so what the reference runs on."""
+    by_partition: dict[int, list[tuple[str, int, int]]] = {}
+    for record in read_all(broker, topic):
+        click = orjson.loads(record.value)  # type: ignore[arg-type]
+        by_partition.setdefault(record.partition, []).append(
+            (click[key_field], click["id"], click["ts"]))
+    return list(by_partition.values())
+
+
 def test_page_views_gives_the_reference_windows_on_each_backend(broker: Broker,
                                                                  tmp_path: Path) -> None:
     name = unique("pv")
     names = {"name": name, "clicks": f"{name}-clicks", "page_views": f"{name}-views",
              "late": f"{name}-late"}
     app = build("page_views", **names, guarantee="exactly-once")
-    admin = broker.admin()
-    admin.create_topic(names["clicks"], 4)
-    admin.close()
     clicks = out_of_order_clicks(800, seed=11)
-    producer = broker.producer()
-    for click in clicks:
-        producer.send(names["clicks"], orjson.dumps(click), str(click["user"]).encode())
-    producer.flush()
-    producer.close()
+    produce_clicks(broker, names["clicks"], clicks)
 
     run_in_process(app, broker, tmp_path, exactly_once=True)
 
-    # Each windowing task reads one repartition partition in offset order, with
-    # its own stream time: the reference runs per partition, on the same order.
-    by_partition: dict[int, list[tuple[str, int, int]]] = {}
-    for record in read_all(broker, f"{name}-by-page-repartition"):
-        click = orjson.loads(record.value)  # type: ignore[arg-type]
-        by_partition.setdefault(record.partition, []).append(
-            (click["page"], click["id"], click["ts"]))
-    assert sum(map(len, by_partition.values())) == len(clicks)
+    # Each windowing task reads one repartition partition (re-keyed by page).
+    partitions = clicks_by_partition(broker, f"{name}-by-page-repartition", "page")
+    assert sum(map(len, partitions)) == len(clicks)
     expected_views: Counter[tuple[str, int, int, int]] = Counter()
     expected_late: list[int] = []
-    for records in by_partition.values():
+    for records in partitions:
         outcome = reference.fixed(records, size=10_000, step=10_000, grace=2_000)
         expected_views.update((k, s, e, len(ids)) for k, s, e, ids in outcome.final)
         expected_late.extend(outcome.late)

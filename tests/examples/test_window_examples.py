@@ -10,10 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from streamkit.log import Broker
 from tests.examples.test_examples import build, run_in_process
+from tests.examples.test_page_views_backends import clicks_by_partition, produce_clicks
 from tests.operators import window_reference as reference
 from tests.runtime.logs import json_values, read_all, unique
 
@@ -42,25 +41,13 @@ def run_example(broker: Broker, tmp_path: Path, example: str, names: dict[str, s
     four partitions); each input partition's ``(user, id, ts)`` in offset order,
     which is what its task saw, with its own stream time."""
     app = build(example, **names, guarantee="exactly-once")
-    admin = broker.admin()
-    admin.create_topic(names["clicks"], 4)
-    admin.close()
-    producer = broker.producer()
-    for click in clicks:
-        producer.send(names["clicks"], orjson.dumps(click), click["user"].encode())
-    producer.flush()
-    producer.close()
+    produce_clicks(broker, names["clicks"], clicks)
 
     run_in_process(app, broker, tmp_path, exactly_once=True)
 
-    by_partition: dict[int, list[tuple[str, int, int]]] = {}
-    for record in read_all(broker, names["clicks"]):
-        click = orjson.loads(record.value)  # type: ignore[arg-type]
-        by_partition.setdefault(record.partition, []).append(
-            (click["user"], click["id"], click["ts"]))
-    assert sorted(i for records in by_partition.values() for _, i, _ in records) == list(
-        range(len(clicks)))
-    return list(by_partition.values())
+    partitions = clicks_by_partition(broker, names["clicks"], "user")
+    assert sorted(i for records in partitions for _, i, _ in records) == list(range(len(clicks)))
+    return partitions
 
 
 def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Path) -> None:

@@ -71,6 +71,7 @@ def test_keys_dropped_from_memory_are_read_back_from_the_store(
     with mock.patch.object(pane_aggregate, "CACHED_KEYS_LIMIT", 2):
         panes_match_reference(spec, records, restarts=set(), crashes=set(), store="memory")
 
+
 def test_changing_an_emitted_result_changes_no_pane() -> None:
     pages = agg.aggregator(  # clicks per page: the result is the accumulator itself
         initialize=dict,
