@@ -6,7 +6,12 @@ outputs under exactly-once (the soak run of final windows lost windows so).
 Two in-process workers share a group on a real broker. When the second joins,
 the first's checkpoint in its revoke callback is made to fail (the transaction
 is really aborted, as a broker does when it rejects a commit mid-rebalance).
-Every key must still count 1, 2, ..., n exactly once."""
+Every key must still count 1, 2, ..., n exactly once.
+
+On Kafka the first worker's periodic checkpoint can itself be rejected by the
+rebalance (ILLEGAL_GENERATION) just before the revocation; it then rewinds, and
+the revocation finds nothing to commit, so nothing can be injected. Such an
+attempt is still checked for exactly-once, and the scenario runs again."""
 
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from tests.faults.inputs import expected_counts, keyed_inputs, send_values
 from tests.runtime.logs import unique
 
 MAX_INPUTS = 20_000
-AFTER_FAILURE = 1_000  # inputs fed after the injected failure, for the kept tasks to redo
+AFTER_REVOCATION = 1_000  # inputs fed after the first revocation, for the kept tasks to redo
+ATTEMPTS = 3
 BATCH, PAUSE_S = 20, 0.05
 IDLE_S = 3.0
 
@@ -67,7 +73,10 @@ class _Broker:
 class _FailsOnRevoke(Worker):
     """Fails the checkpoint of its first revocation that has work to commit."""
 
+    revoked = False
+
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
+        self.revoked = self.revoked or bool(self.registry.tasks_of(partitions))
         producer = self.broker.producers[-1]  # type: ignore[attr-defined]
         assert self.checkpointer is not None
         has_work = self.checkpointer.in_transaction and self.registry.tasks_of(partitions)
@@ -92,6 +101,17 @@ def _run(worker: Worker, failures: list[BaseException]) -> threading.Thread:
 
 def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
                                                               tmp_path: Path) -> None:
+    injected = 0
+    for attempt in range(ATTEMPTS):
+        injected = _attempt(broker, tmp_path / str(attempt))
+        if injected:
+            break
+    assert injected == 1, \
+        f"in {ATTEMPTS} attempts no revocation found work to commit: the test tested nothing"
+
+
+def _attempt(broker: Broker, state_dir: Path) -> int:
+    """Runs the scenario once, checks it, and returns how many commits failed."""
     name, inputs, counts = unique("revoke"), unique("inputs"), unique("counts")
     app = counter(name, inputs, counts)
     admin = broker.admin()
@@ -103,12 +123,13 @@ def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
 
     def options(worker_id: str, commit_interval_ms: int) -> WorkerOptions:
         return WorkerOptions(worker_id=worker_id, exactly_once=True,
-                             commit_interval_ms=commit_interval_ms, state_dir=tmp_path / worker_id)
+                             commit_interval_ms=commit_interval_ms, state_dir=state_dir / worker_id)
 
     # Fed steadily, with a long commit interval for the first worker: when the
     # second joins (a rebalance takes seconds on Kafka), the first has
     # uncommitted work in the partitions it keeps. Feeding goes on until then.
-    first = _run(_FailsOnRevoke(app, failing, options("a", 3_000)), failures)  # type: ignore[arg-type]
+    failing_worker = _FailsOnRevoke(app, failing, options("a", 3_000))  # type: ignore[arg-type]
+    first = _run(failing_worker, failures)
     second: threading.Thread | None = None
     fed, stop_at = 0, MAX_INPUTS
     feed = broker.producer()
@@ -119,8 +140,8 @@ def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
             if second is None and fed >= 1_000:
                 second = _run(Worker(counter(name, inputs, counts), broker, options("b", 200)),
                               failures)
-            if stop_at == MAX_INPUTS and any(p.failed for p in failing.producers):
-                stop_at = min(MAX_INPUTS, fed + AFTER_FAILURE)
+            if stop_at == MAX_INPUTS and failing_worker.revoked:
+                stop_at = min(MAX_INPUTS, fed + AFTER_REVOCATION)
             threading.Event().wait(PAUSE_S)
     finally:
         feed.close()
@@ -131,7 +152,6 @@ def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
         assert not thread.is_alive(), "a worker did not stop"
     assert not failures, failures
 
-    assert sum(p.failed for p in failing.producers) == 1, \
-        "no revocation found work to commit: the test did not test anything"
     problems = exactly_once_problems(counts_by_key(broker, counts), expected_counts(values))
     assert not problems, problems[:10]
+    return sum(p.failed for p in failing.producers)
