@@ -25,6 +25,11 @@ click too late for every window it belongs to is dropped and counted in the
 ``late_records_dropped`` metric.
 
     streamkit run examples/rolling_spend.py --until-idle 5
+
+Then a user's open windows, with their spend, as the app last emitted them
+(the store keeps panes; a query merges them into windows)::
+
+    streamkit state get examples/rolling_spend.py spend-per-minute-store-panes u7
 """
 
 from datetime import timedelta

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from streamkit.log.records import Headers
@@ -80,6 +80,7 @@ class StoreSpec:
     and moves with its partitions. Keys and values are stored with the named
     serdes (see :func:`streamkit.serde.get_serde`). ``retention_ms`` bounds a
     window store: windows that ended longer ago than that are dropped.
+    ``view`` changes what queries show of a window store, never what it holds.
     """
 
     name: str
@@ -89,6 +90,22 @@ class StoreSpec:
     key_serde: Any = "json"
     value_serde: Any = "json"
     retention_ms: int | None = None
+    view: WindowView | None = field(default=None, compare=False)
+    """Window stores: how queries show a key's windows (see :class:`WindowView`);
+    ``None`` shows them as stored."""
+
+
+WindowEntry = tuple[int, int, Any]
+"""``(start, end, value)`` of one window."""
+
+
+class WindowView(Protocol):
+    """How queries show one key's committed windows: what the app would emit
+    (an aggregation's result, hopping windows merged from panes), not what it keeps."""
+
+    def __call__(self, windows: list[WindowEntry], latest_end: int) -> list[WindowEntry]:
+        """The windows to show, from the key's stored ``windows`` (by start) and
+        the latest end of any window in the store."""
 
 
 class Cancellable(Protocol):

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from operators.errors import InvalidWindowSpec
+from operators.window_views import pane_windows, window_results
 from operators.windows.assign import fixed_windows, is_closed
-from streamkit.processor import Aggregator, OperatorPlan, StoreKind, StoreSpec
+from streamkit.processor import Aggregator, OperatorPlan, StoreKind, StoreSpec, WindowView
 
 
-def _window_store(name: str, retention_ms: int) -> StoreSpec:
-    return StoreSpec(name=name, kind=StoreKind.WINDOW, retention_ms=retention_ms)
+def _window_store(name: str, retention_ms: int, view: WindowView | None = None) -> StoreSpec:
+    return StoreSpec(name=name, kind=StoreKind.WINDOW, retention_ms=retention_ms, view=view)
 
 
 def _check_grace_and_idle_timeout(grace_ms: int, idle_timeout_ms: int | None) -> None:
@@ -64,11 +65,14 @@ class TimeWindows:
         from operators.windowed_aggregate import LATE, FixedWindowAggregate
 
         kind: type[FixedWindowAggregate] = FixedWindowAggregate
+        view = window_results(aggregator)
         if panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
                        emit_final=emit_final):
             # Its own name: panes are not windows, and must never be read as such
             # (say by the same app later run with final results).
             kind, store_name = PanedWindowAggregate, panes_store_name(store_name)
+            view = pane_windows(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
+                                grace_ms=self.grace_ms)
 
         def supplier() -> FixedWindowAggregate:
             return kind(
@@ -81,7 +85,7 @@ class TimeWindows:
                 idle_timeout_ms=self.idle_timeout_ms,
             )
 
-        store = _window_store(store_name, self.size_ms + self.grace_ms)
+        store = _window_store(store_name, self.size_ms + self.grace_ms, view)
         return OperatorPlan(supplier=supplier, stores=(store,), outputs=(LATE,))
 
 
@@ -120,7 +124,7 @@ class SlidingWindows:
 
         retention_ms = self.difference_ms + 1 + self.grace_ms
         stores = (
-            _window_store(store_name, retention_ms),
+            _window_store(store_name, retention_ms, window_results(aggregator)),
             _window_store(by_time_store_name(store_name), retention_ms),
         )
         return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,))
@@ -156,5 +160,5 @@ class SessionWindows:
                 idle_timeout_ms=self.idle_timeout_ms,
             )
 
-        store = _window_store(store_name, self.gap_ms + self.grace_ms)
+        store = _window_store(store_name, self.gap_ms + self.grace_ms, window_results(aggregator))
         return OperatorPlan(supplier=supplier, stores=(store,), outputs=(LATE,))

@@ -33,7 +33,8 @@ from streamkit.processor import TaskId
 from streamkit.query.catalog import StoreRoute, describe_stores
 from streamkit.query.directory import QueryableStore, StoreDirectory
 from streamkit.query.instances import OwnerMap, locate_key
-from streamkit.query.reads import entry_document, get_committed, parse_key, scan_committed, to_json
+from streamkit.query.reads import entry_document, parse_key, to_json
+from streamkit.state.query import get_committed, scan_committed
 
 log = logging.getLogger("streamkit.query")
 

@@ -1,9 +1,6 @@
-"""Reading committed entries out of a live store's backend, and the JSON form of
-an entry that both ``streamkit state`` and the HTTP server print.
-
-Only the backend is read (never the store's write-back cache), so a query sees
-exactly what the last successful checkpoint committed: under exactly-once, never
-an effect that could still be rolled back.
+"""What both ``streamkit state`` and the HTTP server share: keys as users type
+them, and the JSON form of an entry. (Both read entries with
+:func:`streamkit.state.query.get_committed` and ``scan_committed``.)
 
 >>> from streamkit.processor import TaskId
 >>> entry_document(StoredEntry(TaskId(1, 0), "hello", 2))
@@ -17,17 +14,12 @@ an effect that could still be rolled back.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
 from streamkit.log.errors import StreamkitError
-from streamkit.processor import StoreKind, StoreSpec, TaskId
-from streamkit.state.backend import DATA, StoreBackend
 from streamkit.state.query import StoredEntry
-from streamkit.state.store import serialize_key, serialize_prefix, store_serdes
-from streamkit.state.window_keys import decode_primary_key, key_prefix, prefix_upper_bound
 
 KEY_FORMATS = ("string", "json")
 
@@ -73,39 +65,3 @@ def _bytes_as_text(value: Any) -> Any:
         except UnicodeDecodeError:
             return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def get_committed(spec: StoreSpec, backend: StoreBackend, task_id: TaskId, key: Any) -> list[StoredEntry]:
-    """The committed entries of ``key`` in one task's store: at most one for a
-    key-value store, one per window for a window store."""
-    keys, values = store_serdes(spec)
-    raw_key = serialize_key(keys, key, spec.name)
-    if spec.kind is StoreKind.WINDOW:
-        prefix = key_prefix(raw_key)
-        found = []
-        for data, value in backend.scan(DATA, prefix, prefix_upper_bound(prefix)):
-            _, start, end = decode_primary_key(data)
-            found.append(StoredEntry(task_id, key, values.deserialize(value), start, end))
-        return found
-    raw_value = backend.get(DATA, raw_key)
-    return [] if raw_value is None else [StoredEntry(task_id, key, values.deserialize(raw_value))]
-
-
-def scan_committed(spec: StoreSpec, backend: StoreBackend, task_id: TaskId,
-                   prefix: Any = None) -> Iterator[StoredEntry]:
-    """Committed entries of one task's store in key order; with ``prefix``, those
-    whose serialized key starts with the serialized prefix (for string keys:
-    keys that start with it)."""
-    keys, values = store_serdes(spec)
-    raw_prefix = None if prefix is None else serialize_prefix(keys, prefix, spec.name)
-    if spec.kind is StoreKind.WINDOW:
-        # Primary keys start with the key's length, so a key prefix is no byte prefix.
-        for data, value in backend.scan(DATA, None, None):
-            raw_key, start, end = decode_primary_key(data)
-            if raw_prefix is None or raw_key.startswith(raw_prefix):
-                yield StoredEntry(task_id, keys.deserialize(raw_key), values.deserialize(value),
-                                  start, end)
-        return
-    high = None if raw_prefix is None else prefix_upper_bound(raw_prefix)
-    for data, value in backend.scan(DATA, raw_prefix, high):
-        yield StoredEntry(task_id, keys.deserialize(data), values.deserialize(value))

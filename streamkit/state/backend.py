@@ -34,6 +34,9 @@ class StoreBackend(Protocol):
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Entries with ``start <= key < end`` (``None``: unbounded) in byte order."""
 
+    def last_key(self, table: str) -> bytes | None:
+        """The greatest committed key of ``table``, ``None`` if it is empty."""
+
     def apply(self, changes: Changes, changelog_offset: int | None) -> None:
         """Write ``changes`` and (unless ``None``) the changelog offset they
         correspond to, all or nothing."""

@@ -28,10 +28,13 @@ class _Table:
                 self._sorted = None
             self.entries[key] = value
 
-    def scan(self, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+    def sorted_keys(self) -> list[bytes]:
         if self._sorted is None:
             self._sorted = sorted(self.entries)
-        keys = self._sorted
+        return self._sorted
+
+    def scan(self, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+        keys = self.sorted_keys()
         low = 0 if start is None else bisect.bisect_left(keys, start)
         high = len(keys) if end is None else bisect.bisect_left(keys, end)
         entries = self.entries
@@ -60,6 +63,11 @@ class MemoryBackend:
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Committed entries with ``start <= key < end`` in byte order."""
         return self._tables[table].scan(start, end)
+
+    def last_key(self, table: str) -> bytes | None:
+        """The greatest committed key of ``table``."""
+        keys = self._tables[table].sorted_keys()
+        return keys[-1] if keys else None
 
     def apply(self, changes: Changes, changelog_offset: int | None) -> None:
         """Write ``changes`` and the offset (a Python call cannot half-fail here)."""

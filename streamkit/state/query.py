@@ -13,6 +13,8 @@ search every task directory of the store.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +22,19 @@ from typing import Any
 
 from rocksdict import Options, Rdict
 
-from streamkit.processor import StoreSpec, TaskId
-from streamkit.state.backend import DATA
+from streamkit.processor import StoreKind, StoreSpec, TaskId, WindowEntry
+from streamkit.state.backend import DATA, StoreBackend
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir, parse_task_dir, store_dir
-from streamkit.state.rocksdb_backend import META, open_rdict, read_offset, scan_rdict
+from streamkit.state.rocksdb_backend import RocksDBBackend
 from streamkit.state.store import serialize_key, serialize_prefix, store_serdes
 from streamkit.state.window import BY_END, WINDOW_TABLES
-from streamkit.state.window_keys import decode_primary_key, key_prefix, prefix_upper_bound
+from streamkit.state.window_keys import (
+    TIME_MIN,
+    decode_index_key,
+    decode_primary_key,
+    key_prefix,
+    prefix_upper_bound,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +70,14 @@ def read_store(
 
     ``state_root`` is the directory holding all apps' state (``.streamkit-state``
     by default); pass the app's :class:`StoreSpec` so keys and values decode with
-    its serdes (a bare name assumes json)."""
+    its serdes, and windows show through its view (a bare name assumes json)."""
     spec = store if isinstance(store, StoreSpec) else StoreSpec(store)
-    keys, values = store_serdes(spec)
-    raw_prefix = None if prefix is None else serialize_prefix(keys, prefix, spec.name)
     for task_id, path in store_task_dirs(Path(state_root), app_name, spec.name):
-        db = _open_read_only(path)
+        backend = _open_read_only(path)
         try:
-            if BY_END in Rdict.list_cf(str(path), Options(raw_mode=True)):
-                yield from _windows(db, task_id, keys, values, raw_prefix)
-            else:
-                low = raw_prefix
-                high = None if raw_prefix is None else prefix_upper_bound(raw_prefix)
-                for key, value in scan_rdict(db, low, high):
-                    yield StoredEntry(task_id, keys.deserialize(key), values.deserialize(value))
+            yield from scan_committed(_as_stored(spec, backend), backend, task_id, prefix)
         finally:
-            db.close()
+            backend.close()
 
 
 def get_value(
@@ -86,52 +86,93 @@ def get_value(
     """The committed entries of ``key``: at most one for a key-value store, one
     per window for a window store; empty if the key is absent."""
     spec = store if isinstance(store, StoreSpec) else StoreSpec(store)
-    keys, values = store_serdes(spec)
-    raw_key = serialize_key(keys, key, spec.name)
     found = []
     for task_id, path in store_task_dirs(Path(state_root), app_name, spec.name):
-        db = _open_read_only(path)
+        backend = _open_read_only(path)
         try:
-            if BY_END in Rdict.list_cf(str(path), Options(raw_mode=True)):
-                prefix = key_prefix(raw_key)
-                for data, value in scan_rdict(db, prefix, prefix_upper_bound(prefix)):
-                    _, start, end = decode_primary_key(data)
-                    found.append(StoredEntry(task_id, key, values.deserialize(value), start, end))
-            else:
-                stored = db.get(raw_key)
-                if stored is not None:
-                    found.append(StoredEntry(task_id, key, values.deserialize(stored)))
+            found.extend(get_committed(_as_stored(spec, backend), backend, task_id, key))
         finally:
-            db.close()
+            backend.close()
     return found
+
+
+def get_committed(spec: StoreSpec, backend: StoreBackend, task_id: TaskId, key: Any) -> list[StoredEntry]:
+    """The committed entries of ``key`` in one task's store: at most one for a
+    key-value store, one per window shown for a window store."""
+    keys, values = store_serdes(spec)
+    raw_key = serialize_key(keys, key, spec.name)
+    if spec.kind is StoreKind.WINDOW:
+        prefix = key_prefix(raw_key)
+        stored = [(start, end, values.deserialize(value)) for data, value
+                  in backend.scan(DATA, prefix, prefix_upper_bound(prefix))
+                  for _, start, end in (decode_primary_key(data),)]
+        return [StoredEntry(task_id, key, value, start, end)
+                for start, end, value in _viewed(spec, backend, stored)]
+    raw_value = backend.get(DATA, raw_key)
+    return [] if raw_value is None else [StoredEntry(task_id, key, values.deserialize(raw_value))]
+
+
+def scan_committed(spec: StoreSpec, backend: StoreBackend, task_id: TaskId,
+                   prefix: Any = None) -> Iterator[StoredEntry]:
+    """Committed entries of one task's store in key order; with ``prefix``, those
+    whose serialized key starts with the serialized prefix (for string keys:
+    keys that start with it)."""
+    keys, values = store_serdes(spec)
+    raw_prefix = None if prefix is None else serialize_prefix(keys, prefix, spec.name)
+    if spec.kind is StoreKind.WINDOW:
+        yield from _scan_windows(spec, backend, task_id, raw_prefix)
+        return
+    high = None if raw_prefix is None else prefix_upper_bound(raw_prefix)
+    for data, value in backend.scan(DATA, raw_prefix, high):
+        yield StoredEntry(task_id, keys.deserialize(data), values.deserialize(value))
+
+
+def _scan_windows(spec: StoreSpec, backend: StoreBackend, task_id: TaskId,
+                  raw_prefix: bytes | None) -> Iterator[StoredEntry]:
+    """Window entries, a key at a time (a key's windows are contiguous)."""
+    keys, values = store_serdes(spec)
+    # Primary keys start with the key's length, so a key prefix is no byte prefix.
+    entries = ((decode_primary_key(data), value) for data, value in backend.scan(DATA, None, None))
+    matching = ((raw_key, start, end, value) for (raw_key, start, end), value in entries
+                if raw_prefix is None or raw_key.startswith(raw_prefix))
+    for raw_key, windows in itertools.groupby(matching, key=lambda entry: entry[0]):
+        key = keys.deserialize(raw_key)
+        stored = [(start, end, values.deserialize(value)) for _, start, end, value in windows]
+        for start, end, value in _viewed(spec, backend, stored):
+            yield StoredEntry(task_id, key, value, start, end)
+
+
+def _viewed(spec: StoreSpec, backend: StoreBackend, windows: list[WindowEntry]) -> list[WindowEntry]:
+    if spec.view is None or not windows:
+        return windows
+    last = backend.last_key(BY_END)
+    return spec.view(windows, TIME_MIN if last is None else decode_index_key(last)[2])
 
 
 def changelog_offsets(state_root: Path, app_name: str, store_name: str) -> dict[TaskId, int | None]:
     """Per task, the changelog offset the store's committed state corresponds to."""
     offsets = {}
     for task_id, path in store_task_dirs(Path(state_root), app_name, store_name):
-        db = _open_read_only(path)
+        backend = _open_read_only(path)
         try:
-            meta = db.get_column_family(META)
-            offsets[task_id] = read_offset(meta)
-            meta.close()
+            offsets[task_id] = backend.changelog_offset()
         finally:
-            db.close()
+            backend.close()
     return offsets
 
 
-def _open_read_only(path: Path) -> Rdict:
+def _open_read_only(path: Path) -> RocksDBBackend:
     families = Rdict.list_cf(str(path), Options(raw_mode=True))
-    tables = WINDOW_TABLES if BY_END in families else (DATA,)
-    return open_rdict(path, tables, read_only=True)
+    return RocksDBBackend(path, WINDOW_TABLES if BY_END in families else (DATA,), read_only=True)
 
 
-def _windows(db: Rdict, task_id: TaskId, keys: Any, values: Any, raw_prefix: bytes | None) -> Iterator[StoredEntry]:
-    for data, value in scan_rdict(db, None, None):
-        raw_key, start, end = decode_primary_key(data)
-        if raw_prefix is None or raw_key.startswith(raw_prefix):
-            yield StoredEntry(task_id, keys.deserialize(raw_key), values.deserialize(value), start, end)
+def _as_stored(spec: StoreSpec, backend: RocksDBBackend) -> StoreSpec:
+    """``spec``, a window store's if ``backend`` has a window index (a spec made
+    from a bare name assumes a key-value store)."""
+    if BY_END in backend.tables and spec.kind is not StoreKind.WINDOW:
+        return dataclasses.replace(spec, kind=StoreKind.WINDOW)
+    return spec
 
 
-__all__ = ["DEFAULT_STATE_ROOT", "StoredEntry", "changelog_offsets", "get_value", "read_store",
-           "store_task_dirs"]
+__all__ = ["DEFAULT_STATE_ROOT", "StoredEntry", "changelog_offsets", "get_committed", "get_value",
+           "read_store", "scan_committed", "store_task_dirs"]

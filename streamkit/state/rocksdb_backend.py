@@ -96,22 +96,25 @@ def scan_rdict(db: Rdict, start: bytes | None, end: bytes | None) -> Iterator[tu
 
 
 class RocksDBBackend:
-    """A :class:`~streamkit.state.backend.StoreBackend` in one RocksDB database."""
+    """A :class:`~streamkit.state.backend.StoreBackend` in one RocksDB database,
+    with the given ``tables``; ``read_only`` for queries, which may run beside the
+    app that writes it."""
 
-    def __init__(self, path: Path, tables: Sequence[str] = (DATA,)) -> None:
+    def __init__(self, path: Path, tables: Sequence[str] = (DATA,), *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self._table_names = tuple(tables)
+        self.tables = tuple(tables)
+        self._read_only = read_only
         self._open()
 
     def _open(self) -> None:
-        self._db = open_rdict(self.path, self._table_names)
+        self._db = open_rdict(self.path, self.tables, read_only=self._read_only)
         self._families = {
             name: self._db if name == DATA else self._db.get_column_family(name)
-            for name in self._table_names
+            for name in self.tables
         }
         self._handles = {
             name: self._db.get_column_family_handle("default" if name == DATA else name)
-            for name in self._table_names
+            for name in self.tables
         }
         self._meta = self._db.get_column_family(META)
         self._meta_handle = self._db.get_column_family_handle(META)
@@ -127,6 +130,11 @@ class RocksDBBackend:
     def scan(self, table: str, start: bytes | None, end: bytes | None) -> Iterator[tuple[bytes, bytes]]:
         """Committed entries with ``start <= key < end`` in byte order."""
         return scan_rdict(self._families[table], start, end)
+
+    def last_key(self, table: str) -> bytes | None:
+        """The greatest committed key of ``table``."""
+        last = next(iter(self._families[table].keys(backwards=True)), None)
+        return cast(bytes | None, last)  # raw_mode: keys are bytes
 
     def apply(self, changes: Changes, changelog_offset: int | None) -> None:
         """Write ``changes`` and the offset in one ``WriteBatch``."""

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from streamkit.log import Broker
+from streamkit.query.catalog import store_routes
+from streamkit.state.query import read_store
 from tests.examples.test_examples import build, run_in_process
 from tests.examples.test_page_views_backends import clicks_by_partition, produce_clicks
 from tests.operators import window_reference as reference
@@ -79,6 +81,16 @@ def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Pat
                    for s in spend) == expected_spend
     assert Counter((a["user"], a["from"], a["to"], a["spend"])  # type: ignore[index]
                    for a in alerts) == expected_alerts
+
+    # Queried afterwards, the panes show as each user's open windows, each as
+    # the app last emitted it.
+    last = {(s["user"], s["window_start"], s["window_end"]): s["spend"] for s in spend}  # type: ignore[index]
+    spec = store_routes(build("rolling_spend", **names).topology)["spend-per-minute-store-panes"].spec
+    (tmp_path / "root").mkdir()  # `streamkit state` reads <root>/<app>/: the worker's state_dir
+    (tmp_path / "root" / name).symlink_to(tmp_path / "state")
+    shown = {(e.key, e.start, e.end): e.value for e in read_store(tmp_path / "root", name, spec)}
+    assert shown, "a query should show open windows"
+    assert shown == {window: last[window] for window in shown}
 
 
 def test_user_sessions_gives_the_reference_sessions(broker: Broker, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import quote
 import orjson
 import pytest
 
+from operators import agg, windows
 from streamkit import App
 from streamkit.processor import StoreKind, StoreSpec, TaskId
 from streamkit.query.catalog import StoreRoute, store_routes
@@ -51,8 +53,8 @@ def commit(store: ManagedStore) -> None:
 
 
 class Served:
-    def __init__(self, tmp_path: Path) -> None:
-        self.routes = store_routes(build_app().topology)
+    def __init__(self, tmp_path: Path, app: App | None = None) -> None:
+        self.routes = store_routes((app or build_app()).topology)
         self.directory = StoreDirectory()
         self.owners = OwnerMap()
         self.opened: list[ManagedStore] = []
@@ -79,9 +81,9 @@ class Served:
         return self.routes[name]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    s = Served(tmp_path)
+@contextlib.contextmanager
+def serving(tmp_path: Path, app: App | None = None) -> Iterator[Served]:
+    s = Served(tmp_path, app)
     s.server.start()
     try:
         yield s
@@ -89,6 +91,12 @@ def served(tmp_path: Path) -> Iterator[Served]:
         s.server.close()
         for store in s.opened:
             store.backend.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serving(tmp_path) as s:
+        yield s
 
 
 def task_of(served: Served, key: str) -> TaskId:
@@ -225,6 +233,25 @@ def test_a_window_store_answers_every_window_of_a_key(served: Served) -> None:
     _, scanned = served.get("/stores/visits-w?prefix=%2Fhome")
     assert [(e["key"], e["start"], e["end"]) for e in scanned["entries"]] == [
         ("/home", 0, 10), ("/home", 10, 20), ("/homepage", 0, 10)]
+
+
+def test_hopping_windows_kept_as_panes_are_answered_as_windows(tmp_path: Path) -> None:
+    app = App("rolling")
+    (app.stream(app.topic("clicks", partitions=PARTITIONS))
+     .group_by(lambda click: click["user"], name="by-user")
+     .window(windows.hopping(20, 10)).aggregate(agg.mean(), name="spend").updates())
+    with serving(tmp_path, app) as served:
+        task = served.route("spend-store-panes").task_of("u", PARTITIONS)
+        store = served.open("spend-store-panes", task)
+        store.put("u", 0, 10, [6, 2])  # panes: sums and counts
+        store.put("u", 10, 20, [9, 1])
+        commit(store)
+
+        status, body = served.get("/stores/spend-store-panes/keys/u")
+
+    assert status == 200
+    assert body["windows"] == [{"start": 0, "end": 20, "value": 5.0},
+                               {"start": 10, "end": 30, "value": 9.0}]
 
 
 def test_stores_lists_names_kinds_and_held_partitions(served: Served) -> None:

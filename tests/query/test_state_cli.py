@@ -135,18 +135,23 @@ def test_state_left_by_two_worker_processes_is_read_once_per_task(tmp_path: Path
     assert len(entries) == len(COUNTS)
 
 
-def test_window_stores_print_window_bounds(tmp_path: Path) -> None:
+CLICKS: list[object] = [{"page": "/a", "ts": 1_000, "ms": 2}, {"page": "/a", "ts": 2_000, "ms": 4},
+                        {"page": "/a", "ts": 12_000, "ms": 9}, {"page": "/b", "ts": 3_000, "ms": 1}]
+
+
+def run_views(tmp_path: Path, window: str, aggregation: str) -> tuple[str, Path]:
+    """An app aggregating CLICKS per page in ``window``, run to idle; the app file
+    and the state directory it ran with."""
     app_file = tmp_path / "views.py"
     app_file.write_text(
-        "from datetime import timedelta\n"
         "from operators import agg, windows\n"
         "from streamkit import App\n"
         "app = App('views')\n"
         "clicks = app.topic('views-clicks', value='json', partitions=2)\n"
         "(app.stream(clicks, timestamp=lambda c: c['ts'])\n"
         " .group_by(lambda c: c['page'], name='by-page')\n"
-        " .window(windows.tumbling(timedelta(seconds=10)))\n"
-        " .aggregate(agg.count(), name='per-page').updates()\n"
+        f" .window(windows.{window})\n"
+        f" .aggregate(agg.{aggregation}, name='per-page').updates()\n"
         " .to(app.topic('views-out', value='json')))\n")
     broker_url = f"embedded://{tmp_path / 'log'}"
     broker = open_broker(broker_url)
@@ -154,17 +159,37 @@ def test_window_stores_print_window_bounds(tmp_path: Path) -> None:
         admin = broker.admin()
         admin.create_topic("views-clicks", 2)
         admin.close()
-        produce_json(broker, "views-clicks", [{"page": "/a", "ts": 1_000}, {"page": "/a", "ts": 2_000},
-                                              {"page": "/a", "ts": 12_000}, {"page": "/b", "ts": 3_000}],
-                     key=b"one-partition")  # in order: no click is late
+        produce_json(broker, "views-clicks", CLICKS, key=b"one-partition")  # in order: none late
     finally:
         broker.close()
     state_root = tmp_path / "state"
     assert run(RunConfig(str(app_file), broker_url, 1, until_idle_s=2.0, state_root=state_root)) == 0
+    return str(app_file), state_root
 
-    stores = documents(state("stores", str(app_file), "--state-dir", str(state_root)))
+
+def windows_of(app_file: str, state_root: Path, page: str) -> list[tuple[int, int, object]]:
+    stores = documents(state("stores", app_file, "--state-dir", str(state_root)))
     [store] = [s["store"] for s in stores if s["kind"] == "window"]
-    windows = documents(state("get", str(app_file), store, "/a", "--state-dir", str(state_root)))
+    found = documents(state("get", app_file, store, page, "--state-dir", str(state_root)))
+    return [(w["start"], w["end"], w["value"]) for w in found]
 
-    assert [(w["start"], w["end"], w["value"]) for w in windows] == [(0, 10_000, 2),
-                                                                    (10_000, 20_000, 1)]
+
+def test_window_stores_print_window_bounds(tmp_path: Path) -> None:
+    app_file, state_root = run_views(tmp_path, "tumbling(10_000)", "count()")
+    assert windows_of(app_file, state_root, "/a") == [(0, 10_000, 2), (10_000, 20_000, 1)]
+
+
+def test_windows_show_the_result_not_the_accumulator(tmp_path: Path) -> None:
+    app_file, state_root = run_views(tmp_path, "tumbling(10_000)", "mean('ms')")
+    # The store keeps [sum, count]; the app emits, and queries show, the mean.
+    assert windows_of(app_file, state_root, "/a") == [(0, 10_000, 3.0), (10_000, 20_000, 9.0)]
+
+
+def test_hopping_windows_kept_as_panes_show_as_windows(tmp_path: Path) -> None:
+    app_file, state_root = run_views(tmp_path, "hopping(20_000, 10_000)", "mean('ms')")
+    # The store keeps panes [0, 10 s) and [10 s, 20 s); both windows holding
+    # the last click are open (stream time is 12 s).
+    assert windows_of(app_file, state_root, "/a") == [(0, 20_000, 5.0), (10_000, 30_000, 9.0)]
+    scanned = documents(state("scan", app_file, "per-page-store-panes", "--state-dir", str(state_root)))
+    assert sorted((d["key"], d["start"], d["value"]) for d in scanned) == [
+        ("/a", 0, 5.0), ("/a", 10_000, 9.0), ("/b", 0, 1.0)]
