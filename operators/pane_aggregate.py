@@ -77,7 +77,8 @@ class PanedWindowAggregate(FixedWindowAggregate):
 
     Panes read or written are kept decoded per key, mirroring the store (the
     store is the only truth: a restart begins with none, and reads them back on
-    first use). Panes that no open window holds are dropped as keys are touched.
+    first use). Unhashable keys (lists, dicts) are not kept: their panes are
+    read from the store for each record. Panes that no open window holds are dropped as keys are touched.
     Since they are live objects, ``merge`` must return a new accumulator and leave
     its arguments alone, and results that could be changed downstream (lists,
     dicts, sets) are emitted as copies.
@@ -101,9 +102,13 @@ class PanedWindowAggregate(FixedWindowAggregate):
         if pane <= lowest:  # the latest window holding the record starts at its pane
             return False
         key = message.key
-        panes = self._panes.get(key)
-        if panes is None:
-            panes = self._key_panes(key)
+        try:
+            panes = self._panes.get(key)
+        except TypeError:  # an unhashable key (a list, a dict): its panes are read each time
+            panes = {}
+        else:
+            if panes is None:
+                panes = self._key_panes(key)
         aggregator = self._aggregator
         accumulator = panes.get(pane, _UNKNOWN)
         if accumulator is _UNKNOWN:

@@ -90,3 +90,29 @@ def test_changing_an_emitted_result_changes_no_pane() -> None:
         assert [r[3] for r in harness.result_tuples()[-2:]] == [{"/a": 2}, {"/a": 2}]
     finally:
         harness.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(paned_specs(), streams)
+def test_unhashable_keys_give_the_results_of_their_hashable_twins(
+    spec: tuple[int, int, int], records: list[Any]
+) -> None:
+    # A composite key (a list, or a dict) cannot key the decoded panes; its
+    # results must be those of the same stream keyed by strings.
+    size, step, grace_ms = spec
+    results = []
+    for wrap in (lambda key: key, lambda key: [key, 1], lambda key: {"user": key}):
+        plan = windows.hopping(size, step, grace_ms).aggregate_plan(BAG, store_name="w",
+                                                                   emit_final=False)
+        harness = Harness(plan, store="memory")
+        try:
+            for index, (key, record_id, timestamp) in enumerate(records):
+                harness.send(wrap(key), record_id, timestamp)
+                if index % 5 == 4:
+                    harness.checkpoint()
+            results.append(harness.result_tuples())
+        finally:
+            harness.close()
+    plain, listed, mapped = results
+    assert [(k[0], s, e, v) for k, s, e, v in listed] == plain
+    assert [(k["user"], s, e, v) for k, s, e, v in mapped] == plain
