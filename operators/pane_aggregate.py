@@ -11,9 +11,8 @@ which order or grouping its values were added: count, sum, min, max and mean
 (``order_insensitive = True``), not collect, first, last or reduce, whose results
 depend on arrival order. :func:`panes_apply` decides.
 
-Only updates are emitted this way (emit on every update): final results keep the
-per-window store of :class:`~operators.windowed_aggregate.FixedWindowAggregate`,
-which closes windows by scanning the store by end time.
+This module emits on every update; :mod:`operators.pane_final_aggregate` emits
+each window once, when it closes, from the same kind of panes.
 
 The store then holds panes: ``key``'s pane ``[p, p + step)`` holds the accumulator
 of its records. Its retention (``size + grace`` after a pane ends) keeps every pane
@@ -21,11 +20,11 @@ of a window until that window has closed. It is named apart
 (:func:`panes_store_name`), so that panes are never read as windows.
 
 >>> from operators import agg
->>> panes_apply(agg.mean(), size_ms=60_000, step_ms=10_000, emit_final=False)
+>>> panes_apply(agg.mean(), size_ms=60_000, step_ms=10_000)
 True
->>> panes_apply(agg.collect(), size_ms=60_000, step_ms=10_000, emit_final=False)
+>>> panes_apply(agg.collect(), size_ms=60_000, step_ms=10_000)
 False
->>> panes_apply(agg.mean(), size_ms=60_000, step_ms=60_000, emit_final=False)  # tumbling
+>>> panes_apply(agg.mean(), size_ms=60_000, step_ms=60_000)  # tumbling
 False
 """
 
@@ -42,7 +41,7 @@ from streamkit.processor import Aggregator, Message
 _UNKNOWN = object()
 """A pane not looked up in the store yet."""
 
-_MUTABLE = frozenset((list, dict, set, bytearray))
+MUTABLE_RESULTS = frozenset((list, dict, set, bytearray))
 """Result types a downstream step could change in place."""
 
 CACHED_KEYS_LIMIT = 50_000
@@ -59,12 +58,12 @@ def panes_store_name(store_name: str) -> str:
     return f"{store_name}-panes"
 
 
-def panes_apply(aggregator: Aggregator, *, size_ms: int, step_ms: int, emit_final: bool) -> bool:
+def panes_apply(aggregator: Aggregator, *, size_ms: int, step_ms: int) -> bool:
     """Whether hopping windows of ``size_ms`` every ``step_ms`` fold ``aggregator``
-    into panes (:class:`PanedWindowAggregate`) rather than into every window."""
+    into panes (:class:`PanedWindowAggregate`, or ``FinalPanedWindowAggregate``
+    for final results) rather than into every window."""
     return (
-        not emit_final
-        and step_ms < size_ms
+        step_ms < size_ms
         and size_ms % step_ms == 0
         and getattr(aggregator, "order_insensitive", False) is True
     )
@@ -78,15 +77,15 @@ class PanedWindowAggregate(FixedWindowAggregate):
     Panes read or written are kept decoded per key, mirroring the store (the
     store is the only truth: a restart begins with none, and reads them back on
     first use). Unhashable keys (lists, dicts) are not kept: their panes are
-    read from the store for each record. Panes that no open window holds are dropped as keys are touched.
-    Since they are live objects, ``merge`` must return a new accumulator and leave
-    its arguments alone, and results that could be changed downstream (lists,
-    dicts, sets) are emitted as copies.
+    read from the store for each record. Panes that no open window holds are
+    dropped as keys are touched. Since they are live objects, ``merge`` must
+    return a new accumulator and leave its arguments alone, and results that
+    could be changed downstream (lists, dicts, sets) are emitted as copies.
     """
 
     def __init__(self, aggregator: Aggregator, *, size_ms: int, step_ms: int, grace_ms: int,
                  store_name: str, emit_final: bool, idle_timeout_ms: int | None = None) -> None:
-        if not panes_apply(aggregator, size_ms=size_ms, step_ms=step_ms, emit_final=emit_final):
+        if emit_final or not panes_apply(aggregator, size_ms=size_ms, step_ms=step_ms):
             raise ValueError("panes need hopping windows whose size is a multiple of their "
                              "step, updates, and an order-insensitive aggregation")
         super().__init__(aggregator, size_ms=size_ms, step_ms=step_ms, grace_ms=grace_ms,
@@ -164,7 +163,7 @@ class PanedWindowAggregate(FixedWindowAggregate):
             rest = after.pop()
             end = start + size
             value = result(upto if rest is None else merge(upto, rest))
-            if type(value) in _MUTABLE:  # it may be a pane's own accumulator: hand out a copy
+            if type(value) in MUTABLE_RESULTS:  # it may be a pane's own accumulator: hand out a copy
                 value = copy.deepcopy(value)
             forward(key, WindowResult(key, start, end, value), end - 1, headers)
             start -= step

@@ -186,15 +186,19 @@ class WindowedAggregate:
             return
         if now_ms - self._last_input_wall_ms < self._idle_timeout_ms:
             return
-        if self._ends_unknown:
-            self._learn_restored_ends()
-        if self._open_ends:
+        flush_time = self._flush_time()
+        if flush_time is not None:
             # Advance stream time past every open window, so that records
             # arriving later for those windows count as late: never emit twice.
             # The task's stream time too: it is what a restart resumes from.
-            flush_time = max(self._open_ends) + self._close_delay_ms
             self._context.advance_stream_time(flush_time)
             self._on_time(flush_time)
+
+    def _flush_time(self) -> int | None:
+        """The stream time that closes every open window; ``None`` if none is open."""
+        if self._ends_unknown:
+            self._learn_restored_ends()
+        return max(self._open_ends) + self._close_delay_ms if self._open_ends else None
 
 
 class FixedWindowAggregate(WindowedAggregate):

@@ -62,17 +62,30 @@ class TimeWindows:
     ) -> OperatorPlan:
         """See :class:`streamkit.processor.WindowedAggregation`."""
         from operators.pane_aggregate import PanedWindowAggregate, panes_apply, panes_store_name
+        from operators.pane_final_aggregate import (
+            FinalPanedWindowAggregate,
+            emitted_store_name,
+            final_panes_store_name,
+        )
         from operators.windowed_aggregate import LATE, FixedWindowAggregate
 
+        retention_ms = self.size_ms + self.grace_ms
         kind: type[FixedWindowAggregate] = FixedWindowAggregate
-        view = window_results(aggregator)
-        if panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
-                       emit_final=emit_final):
-            # Its own name: panes are not windows, and must never be read as such
-            # (say by the same app later run with final results).
-            kind, store_name = PanedWindowAggregate, panes_store_name(store_name)
+        stores: tuple[StoreSpec, ...]
+        if not panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms):
+            stores = (_window_store(store_name, retention_ms, window_results(aggregator)),)
+        else:
+            # Panes have stores of their own: panes are not windows, and must never
+            # be read as such (say by the same app later run in the other emit mode).
             view = pane_windows(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
                                 grace_ms=self.grace_ms)
+            if emit_final:
+                kind, store_name = FinalPanedWindowAggregate, final_panes_store_name(store_name)
+                stores = (_window_store(store_name, retention_ms, view),
+                          StoreSpec(emitted_store_name(store_name)))
+            else:
+                kind, store_name = PanedWindowAggregate, panes_store_name(store_name)
+                stores = (_window_store(store_name, retention_ms, view),)
 
         def supplier() -> FixedWindowAggregate:
             return kind(
@@ -85,8 +98,7 @@ class TimeWindows:
                 idle_timeout_ms=self.idle_timeout_ms,
             )
 
-        store = _window_store(store_name, self.size_ms + self.grace_ms, view)
-        return OperatorPlan(supplier=supplier, stores=(store,), outputs=(LATE,))
+        return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,))
 
 
 @dataclass(frozen=True, slots=True)

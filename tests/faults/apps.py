@@ -42,14 +42,28 @@ GRACE_MS = 200
 def window_counter(name: str, clicks: str, views: str) -> App:
     """examples/page_views.py with small windows: clicks ``{"page", "ts"}`` counted per
     page in tumbling windows, one final result per page and window."""
+    return _page_counter(name, clicks, views, step_ms=WINDOW_MS)
+
+
+HOP_MS = 250
+
+
+def hopping_counter(name: str, clicks: str, views: str) -> App:
+    """:func:`window_counter` in hopping windows (every ``HOP_MS``): a count is
+    order-insensitive, so final windows are merged from panes."""
+    return _page_counter(name, clicks, views, step_ms=HOP_MS)
+
+
+def _page_counter(name: str, clicks: str, views: str, *, step_ms: int) -> App:
     app = App(name, commit_interval_ms=COMMIT_INTERVAL_MS)
     source = app.topic(clicks, value="json", partitions=PARTITIONS)
     sink = app.topic(views, value="json", partitions=PARTITIONS)
     (
         app.stream(source, timestamp=lambda click: click["ts"])
         .group_by(lambda click: click["page"], name="by-page")
-        .window(windows.tumbling(timedelta(milliseconds=WINDOW_MS),
-                                 grace=timedelta(milliseconds=GRACE_MS)))
+        .window(windows.hopping(timedelta(milliseconds=WINDOW_MS),
+                                timedelta(milliseconds=step_ms),
+                                grace=timedelta(milliseconds=GRACE_MS)))
         .aggregate(agg.count(), name="views-per-page")
         .final()
         .map(lambda w: {"page": w.key, "window_start": w.start, "window_end": w.end,

@@ -19,7 +19,7 @@ import orjson
 import pytest
 
 from streamkit.log import Broker
-from tests.faults.apps import GRACE_MS, PARTITIONS, WINDOW_MS
+from tests.faults.apps import GRACE_MS, HOP_MS, PARTITIONS, WINDOW_MS
 from tests.faults.inputs import Feeder, produce_values
 from tests.faults.killing import JOINED, KillRun
 from tests.faults.processes import restored_counts, write_app_file
@@ -36,14 +36,21 @@ def clicks(seed: int, count: int, pages: int) -> list[dict[str, object]]:
              "ts": BASE_TS + i * STEP_MS - rng.randrange(JITTER_MS)} for i in range(count)]
 
 
-def reference(values: list[dict[str, object]]) -> dict[tuple[str, int], int]:
-    """(page, window start) → count."""
-    return dict(Counter((str(v["page"]), int(v["ts"]) // WINDOW_MS * WINDOW_MS)  # type: ignore[call-overload]
-                        for v in values))
+def reference(values: list[dict[str, object]], step_ms: int) -> dict[tuple[str, int], int]:
+    """(page, window start) → count, for windows of WINDOW_MS every ``step_ms``."""
+    windows: Counter[tuple[str, int]] = Counter()
+    for value in values:
+        ts = int(value["ts"])  # type: ignore[call-overload]
+        latest = ts - ts % step_ms
+        windows.update((str(value["page"]), start)
+                       for start in range(latest, ts - WINDOW_MS, -step_ms))
+    return dict(windows)
 
 
-def new_run(broker: Broker, tmp_path: Path, seed: int) -> tuple[dict[str, str], KillRun]:
-    """The topics of a fresh window_counter app, and how to run it (exactly-once)."""
+def new_run(broker: Broker, tmp_path: Path, seed: int,
+            app: str = "window_counter") -> tuple[dict[str, str], KillRun]:
+    """The topics of a fresh ``app`` (a builder in tests.faults.apps), and how to run
+    it (exactly-once)."""
     names = {"name": unique("pv"), "clicks": unique("clicks"), "views": unique("views")}
     admin = broker.admin()
     admin.create_topic(names["clicks"], PARTITIONS)
@@ -52,7 +59,7 @@ def new_run(broker: Broker, tmp_path: Path, seed: int) -> tuple[dict[str, str], 
     admin.create_topic(names["views"], PARTITIONS, {"retention.ms": "-1"})
     admin.close()
     (tmp_path / "logs").mkdir()
-    run = KillRun(write_app_file(tmp_path, "window_counter", **names), broker.url,
+    run = KillRun(write_app_file(tmp_path, app, **names), broker.url,
                   tmp_path / "state", tmp_path / "logs", "exactly-once", seed)
     return names, run
 
@@ -72,8 +79,9 @@ def close_every_window(broker: Broker, topic: str, count: int, pages: int) -> No
 
 
 def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
-                        count: int, pages: int) -> None:
-    names, run = new_run(broker, tmp_path, seed)
+                        count: int, pages: int, hopping: bool = False) -> None:
+    app, step_ms = ("hopping_counter", HOP_MS) if hopping else ("window_counter", WINDOW_MS)
+    names, run = new_run(broker, tmp_path, seed, app)
     values = clicks(seed, count, pages)
     feed = feeder(broker, names["clicks"], values)
     feed.start()
@@ -81,11 +89,11 @@ def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int
     feed.finish()
     close_every_window(broker, names["clicks"], count, pages)
     run.finish()
-    assert_each_window_once(broker, names["views"], values, run.describe())
+    assert_each_window_once(broker, names["views"], values, run.describe(), step_ms)
 
 
 def assert_each_window_once(broker: Broker, topic: str, values: list[dict[str, object]],
-                            describe: str) -> None:
+                            describe: str, step_ms: int = WINDOW_MS) -> None:
     """Every window of the reference was emitted once, with its count, and no other."""
     emitted = Counter()
     got: dict[tuple[str, int], int] = {}
@@ -97,7 +105,7 @@ def assert_each_window_once(broker: Broker, topic: str, values: list[dict[str, o
         got[window] = view["count"]
     duplicates = sorted(w for w, n in emitted.items() if n > 1)
     assert not duplicates, f"windows emitted twice {describe}: {duplicates[:10]}"
-    expected = reference(values)
+    expected = reference(values, step_ms)
     lost = sorted(set(expected) - set(got))
     assert not lost, f"{len(lost)} windows never emitted {describe}: {lost[:10]}"
     extra = sorted(set(got) - set(expected))
@@ -111,10 +119,17 @@ def test_every_final_window_is_emitted_exactly_once_across_kill_9(broker: Broker
     check_final_windows(broker, tmp_path, seed=66, kills=6, count=3_000, pages=8)
 
 
+def test_every_final_hopping_window_from_panes_is_emitted_exactly_once_across_kill_9(
+        broker: Broker, tmp_path: Path) -> None:
+    check_final_windows(broker, tmp_path, seed=68, kills=6, count=3_000, pages=8, hopping=True)
+
+
 @pytest.mark.soak
-def test_every_final_window_is_emitted_exactly_once_across_many_kill_9(broker: Broker,
-                                                                       tmp_path: Path) -> None:
-    check_final_windows(broker, tmp_path, seed=int(time.time()), kills=30, count=20_000, pages=20)
+@pytest.mark.parametrize("hopping", [False, True])
+def test_every_final_window_is_emitted_exactly_once_across_many_kill_9(
+        broker: Broker, tmp_path: Path, hopping: bool) -> None:
+    check_final_windows(broker, tmp_path, seed=int(time.time()), kills=30, count=20_000, pages=20,
+                        hopping=hopping)
 
 
 def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,

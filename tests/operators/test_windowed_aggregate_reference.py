@@ -140,10 +140,10 @@ def tumbling_and_hopping_match_reference(
 
 
 def panes_match_reference(
-    spec: tuple[int, int, int], records: list[Any], restarts: set[int], crashes: set[int],
-    store: str,
+    spec: tuple[int, int, int], records: list[Any], emit_final: bool, restarts: set[int],
+    crashes: set[int], store: str,
 ) -> None:
-    tumbling_and_hopping_match_reference(spec, records, False, restarts, crashes, BAG, store)
+    tumbling_and_hopping_match_reference(spec, records, emit_final, restarts, crashes, BAG, store)
 
 
 def sessions_match_reference(
@@ -165,7 +165,7 @@ def sliding_windows_match_reference(
 
 
 FIXED = (fixed_specs(), streams, st.booleans(), restart_points, crash_points, aggregations)
-PANED = (paned_specs(), streams, restart_points, crash_points)
+PANED = (paned_specs(), streams, st.booleans(), restart_points, crash_points)
 GAPS = (st.integers(min_value=1, max_value=30), grace, streams, st.booleans(), restart_points,
         crash_points)
 
@@ -197,3 +197,17 @@ def test_final_windows_are_deleted_once_emitted(
     stream_time = harness.context.stream_time_ms
     remaining = harness.window_keys("windows")
     assert all(end + grace_ms > stream_time for _key, _start, end in remaining)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paned_specs(), streams)
+def test_final_panes_are_deleted_once_every_window_holding_them_is_emitted(
+    spec: tuple[int, int, int], records: list[Any]
+) -> None:
+    size, _step, grace_ms = spec
+    harness = run(windows.hopping(size, _step, grace_ms), records, emit_final=True,
+                  store="memory", aggregation=BAG)
+    stream_time = harness.context.stream_time_ms
+    # The last window holding pane [p, p + step) is [p, p + size).
+    remaining = harness.window_keys("windows-final-panes")
+    assert all(start + size + grace_ms > stream_time for _key, start, _end in remaining)

@@ -27,6 +27,7 @@ from streamkit.processor import (
     TaskId,
     WindowStore,
 )
+from streamkit.runtime.punctuation import Schedule
 
 
 class DictWindowStore:
@@ -80,6 +81,33 @@ class DictWindowStore:
 assert isinstance(DictWindowStore("x"), WindowStore)
 
 
+class DictKeyValueStore:
+    """KeyValueStore over a dict, with the same commit and abort as DictWindowStore."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.entries: dict[Any, Any] = {}
+        self.committed: dict[Any, Any] = {}
+
+    def commit(self) -> None:
+        self.committed = dict(self.entries)
+
+    def abort(self) -> None:
+        self.entries = dict(self.committed)
+
+    def get(self, key: Any) -> Any | None:
+        return copy.deepcopy(self.entries.get(key))
+
+    def put(self, key: Any, value: Any) -> None:
+        self.entries[key] = copy.deepcopy(value)
+
+    def delete(self, key: Any) -> None:
+        self.entries.pop(key, None)
+
+
+_DICT_STORES = (DictWindowStore, DictKeyValueStore)
+
+
 @dataclass
 class Forwarded:
     key: Any
@@ -89,23 +117,12 @@ class Forwarded:
 
 
 @dataclass
-class _Schedule:
-    interval_ms: int
-    kind: Punctuation
-    callback: Callable[[int], None]
-    next_ms: int | None = None
-
-    def cancel(self) -> None:
-        self.interval_ms = -1
-
-
-@dataclass
 class FakeContext:
     stores: dict[str, Any]
     stream_time_ms: int = -1
     forwarded: list[Forwarded] = field(default_factory=list)
     metrics: Counter[str] = field(default_factory=Counter)
-    schedules: list[_Schedule] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
     current: Message | None = None
 
     @property
@@ -140,8 +157,8 @@ class FakeContext:
 
     def schedule(
         self, interval_ms: int, kind: Punctuation, callback: Callable[[int], None]
-    ) -> _Schedule:
-        schedule = _Schedule(interval_ms, kind, callback)
+    ) -> Schedule:
+        schedule = Schedule(interval_ms, kind, callback, None)
         if kind is Punctuation.STREAM_TIME and self.stream_time_ms >= 0:
             # As the runtime: after a restart, measured from the restored stream time.
             schedule.next_ms = self.stream_time_ms + interval_ms
@@ -156,25 +173,21 @@ class FakeContext:
 
     def fire_wall_clock(self, now_ms: int) -> None:
         for schedule in self.schedules:
-            if schedule.kind is Punctuation.WALL_CLOCK and schedule.interval_ms > 0:
+            if schedule.kind is Punctuation.WALL_CLOCK and not schedule.cancelled:
                 schedule.callback(now_ms)
 
     def fire_stream_time(self) -> None:
+        # As the runtime: intervals missed by a jump of stream time fire once.
         for schedule in self.schedules:
-            if schedule.kind is not Punctuation.STREAM_TIME or schedule.interval_ms <= 0:
-                continue
-            if schedule.next_ms is None:
-                schedule.next_ms = self.stream_time_ms + schedule.interval_ms
-            while self.stream_time_ms >= schedule.next_ms:
+            if schedule.kind is Punctuation.STREAM_TIME and schedule.due(self.stream_time_ms):
                 schedule.callback(self.stream_time_ms)
-                schedule.next_ms += schedule.interval_ms
 
 
 def make_store(spec: StoreSpec, kind: str, state_dir: Path | None) -> Any:
-    """``dict``: :class:`DictWindowStore`; ``memory``/``rocksdb``: streamkit's
-    real window store on that backend (unlogged)."""
+    """``dict``: :class:`DictWindowStore` (or :class:`DictKeyValueStore`);
+    ``memory``/``rocksdb``: streamkit's real store on that backend (unlogged)."""
     if kind == "dict":
-        return DictWindowStore(spec.name)
+        return (DictWindowStore if spec.kind is StoreKind.WINDOW else DictKeyValueStore)(spec.name)
     from streamkit.state import open_store
 
     persistent = kind == "rocksdb"
@@ -195,8 +208,6 @@ class Harness:
         state_dir: Path | None = None,
         stream_time_punctuation: bool = True,
     ) -> None:
-        for spec in plan.stores:
-            assert spec.kind is StoreKind.WINDOW
         self.plan = plan
         self._scratch = None
         if store == "rocksdb" and state_dir is None:  # a directory of its own, gone at close()
@@ -211,7 +222,7 @@ class Harness:
         windows), as the runtime's checkpoint does, and with them what was
         forwarded so far."""
         for store in self.stores.values():
-            if isinstance(store, DictWindowStore):
+            if isinstance(store, _DICT_STORES):
                 store.commit()
                 continue
             store.seal()
@@ -230,14 +241,14 @@ class Harness:
         outputs, metrics, stream_time = self._committed
         for name, store in self.stores.items():
             store.abort()
-            if not isinstance(store, DictWindowStore):
+            if not isinstance(store, _DICT_STORES):
                 # As the runtime: the store is opened again on what is on disk.
                 self.stores[name] = type(store)(store.spec, store.backend, cache_capacity=0)
         self._start(stream_time, self.context.forwarded[:outputs], Counter(metrics))
 
     def close(self) -> None:
         for store in self.stores.values():
-            if not isinstance(store, DictWindowStore):
+            if not isinstance(store, _DICT_STORES):
                 store.backend.close()
         if self._scratch is not None:
             self._scratch.cleanup()

@@ -1,0 +1,36 @@
+"""B3's window with final results (see tests/benchmarks/final_hopping.py): the mean
+amount per user in hopping 60 s windows every 10 s, once per window when it closes.
+
+With ``STREAMKIT_BENCH_PANES=off`` the mean is one not marked order-insensitive, so
+its state is kept per window rather than per pane.
+
+    streamkit run tests/benchmarks/apps/hopping_mean_final.py --until-idle 5
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from settings import input_counter, setting
+
+from operators import agg, windows
+from streamkit import App
+
+mean = agg.mean("amount")
+if setting("PANES", "on") == "off":
+    mean = agg.aggregator(initialize=mean.initialize, add=mean.add, result=mean.result,
+                          merge=mean.merge)
+
+app = App(setting("APP", "bench-hopping-final"), commit_interval_ms=1000)
+clicks = app.topic(setting("INPUT", "clicks"), value="json")
+means = app.topic(setting("OUTPUT", "mean-amounts"), value="json")
+
+(
+    app.stream(clicks)
+    .peek(input_counter())
+    .window(windows.hopping(60_000, 10_000))
+    .aggregate(mean, name="mean-amount")
+    .final()
+    .map(lambda w: {"user": w.key, "start": w.start, "end": w.end, "mean": w.value})
+    .to(means)
+)
