@@ -1,7 +1,8 @@
 """Final hopping windows, state per window against state per pane, in one run.
 
 B3's input and window (the mean amount per user, 60 s windows every 10 s) with
-``.final()`` (``apps/hopping_mean_final.py``), streamkit only. It is not a
+``.final()`` (``apps/hopping_mean.py`` with ``STREAMKIT_BENCH_EMIT=final``), streamkit
+only. It is not a
 workload of BENCHMARKS.md, which has no final hopping one (and so no floor or
 peer for it): it measures what panes change. The per-window cases use a mean not
 marked order-insensitive, as every final hopping aggregation was kept before.
@@ -41,7 +42,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="final-hopping-"))
     run_id = uuid.uuid4().hex[:8]
     data = clickstream_dataset(args.events, 42)
-    os.environ["STREAMKIT_BENCH_APP_FILE"] = "hopping_mean_final.py"
+    os.environ["STREAMKIT_BENCH_EMIT"] = "final"
     print("| backend | state | inputs/s (median) | outputs |")
     print("|---|---|---:|---:|")
     try:

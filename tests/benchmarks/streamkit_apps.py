@@ -48,10 +48,8 @@ def _run(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
         "STREAMKIT_BENCH_OUTPUT": output,
     })
     progress.configure(spec.events, clock)
-    # tests.benchmarks.final_hopping runs B3's input through another app.
-    app_file = os.environ.get("STREAMKIT_BENCH_APP_FILE") or APP_FILES[spec.workload]
     code = run(RunConfig(
-        app_ref=str(APPS_DIR / app_file),
+        app_ref=str(APPS_DIR / APP_FILES[spec.workload]),
         broker_url=spec.broker_url,
         workers=1,
         until_idle_s=UNTIL_IDLE_S,
