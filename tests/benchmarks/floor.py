@@ -31,6 +31,7 @@ from confluent_kafka import Consumer as KafkaConsumer
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka import Producer as KafkaProducer
 
+from streamkit.log.kafka.config import FETCH_QUEUE_BACKOFF_MS
 from tests.benchmarks.measurement import COMMIT_INTERVAL_S, POLL_BATCH, CaseSpec, Stopwatch
 
 Output = tuple[bytes | None, bytes]
@@ -104,7 +105,8 @@ def run_floor(spec: CaseSpec, output: str, transform: Transform, clock: Stopwatc
 
 class _KafkaIO:
     """Raw confluent-kafka with streamkit's producer settings (acks=all, idempotent,
-    murmur2, linger 5 ms, delivery reports for failures only)."""
+    murmur2, linger 5 ms, delivery reports for failures only) and its fetch
+    backoff (``FETCH_QUEUE_BACKOFF_MS``)."""
 
     def __init__(self, spec: CaseSpec, output: str, transform: Transform,
                  rekey: Rekey | None) -> None:
@@ -130,6 +132,7 @@ class _KafkaIO:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "isolation.level": "read_committed",
+                "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
             }
         )
         self._errors: list[object] = []
