@@ -22,7 +22,7 @@ from typing import Any
 
 from rocksdict import Options, Rdict
 
-from streamkit.processor import StoreKind, StoreSpec, TaskId, WindowEntry
+from streamkit.processor import StoreKind, StoreSpec, TaskId
 from streamkit.state.backend import DATA, StoreBackend
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir, parse_task_dir, store_dir
 from streamkit.state.rocksdb_backend import RocksDBBackend
@@ -106,8 +106,9 @@ def get_committed(spec: StoreSpec, backend: StoreBackend, task_id: TaskId, key: 
         stored = [(start, end, values.deserialize(value)) for data, value
                   in backend.scan(DATA, prefix, prefix_upper_bound(prefix))
                   for _, start, end in (decode_primary_key(data),)]
-        return [StoredEntry(task_id, key, value, start, end)
-                for start, end, value in _viewed(spec, backend, stored)]
+        if spec.view is not None and stored:
+            stored = spec.view(stored, _latest_end(backend))
+        return [StoredEntry(task_id, key, value, start, end) for start, end, value in stored]
     raw_value = backend.get(DATA, raw_key)
     return [] if raw_value is None else [StoredEntry(task_id, key, values.deserialize(raw_value))]
 
@@ -135,18 +136,23 @@ def _scan_windows(spec: StoreSpec, backend: StoreBackend, task_id: TaskId,
     entries = ((decode_primary_key(data), value) for data, value in backend.scan(DATA, None, None))
     matching = ((raw_key, start, end, value) for (raw_key, start, end), value in entries
                 if raw_prefix is None or raw_key.startswith(raw_prefix))
+    latest_end: int | None = None  # the store's, looked up once for every key
     for raw_key, windows in itertools.groupby(matching, key=lambda entry: entry[0]):
         key = keys.deserialize(raw_key)
         stored = [(start, end, values.deserialize(value)) for _, start, end, value in windows]
-        for start, end, value in _viewed(spec, backend, stored):
+        if spec.view is not None:
+            if latest_end is None:
+                latest_end = _latest_end(backend)
+            stored = spec.view(stored, latest_end)
+        for start, end, value in stored:
             yield StoredEntry(task_id, key, value, start, end)
 
 
-def _viewed(spec: StoreSpec, backend: StoreBackend, windows: list[WindowEntry]) -> list[WindowEntry]:
-    if spec.view is None or not windows:
-        return windows
+def _latest_end(backend: StoreBackend) -> int:
+    """The latest end of any window in the store (``TIME_MIN`` if it is empty)."""
     last = backend.last_key(BY_END)
-    return spec.view(windows, TIME_MIN if last is None else decode_index_key(last)[2])
+    return TIME_MIN if last is None else decode_index_key(last)[2]
+
 
 
 def changelog_offsets(state_root: Path, app_name: str, store_name: str) -> dict[TaskId, int | None]:
