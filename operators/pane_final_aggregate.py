@@ -137,12 +137,12 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
         step = self._step_ms
         limit = stream_time - self._close_delay_ms
         through = limit - limit % step  # the latest window end closed (ends are steps)
+        panes = self._mirror
         if self._through is None:  # this processor's first close: read what the store holds
             self._through = self._stored_through(through)
-            self._read_panes()
+            panes = self._read_panes()
         emitted = self._through
         if through > emitted:
-            panes = self._mirror
             if panes is None:
                 panes = self._read_panes()
             self._emit_ending_between(panes, emitted, through)
