@@ -2,9 +2,10 @@
 
 Two systems: ``streamkit`` (the Broker interface, on either backend) and ``floor``
 (raw confluent-kafka with the same producer settings streamkit uses: acks=all,
-idempotent, Java murmur2 partitioner, linger.ms=5). Produce throughput runs from the
-first send to the end of the flush that makes the last record durable; consume
-throughput from the first poll to the last record.
+idempotent, Java murmur2 partitioner, linger.ms=5; and, like the floors of B1–B3,
+its consumer's fetch backoff, ``FETCH_QUEUE_BACKOFF_MS``). Produce throughput runs
+from the first send to the end of the flush that makes the last record durable;
+consume throughput from the first poll to the last record.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from confluent_kafka import Consumer as KafkaConsumer
 from confluent_kafka import Producer as KafkaProducer
 from confluent_kafka import TopicPartition as KafkaTopicPartition
 
+from streamkit.log.kafka.config import FETCH_QUEUE_BACKOFF_MS
 from tests.benchmarks.clickstream import Event
 from tests.benchmarks.datasets import raw_dataset
 from tests.benchmarks.measurement import (
@@ -122,6 +124,7 @@ def _floor(spec: CaseSpec, topic: str, records: list[Event]) -> tuple[float, flo
             "group.id": spec.name,
             "enable.auto.commit": False,
             "isolation.level": "read_uncommitted",
+            "fetch.queue.backoff.ms": FETCH_QUEUE_BACKOFF_MS,
         }
     )
     consumer.assign([KafkaTopicPartition(topic, p, -2) for p in range(PARTITIONS)])
