@@ -204,8 +204,8 @@ def render(session: Session) -> str:
             f"interleaved (A B C … A B C …), seed {settings['seed']}, {PARTITIONS} partitions per "
             f"topic, commit interval {COMMIT_INTERVAL_S:g} s for every system that commits. "
             "Fractions and multiples compare medians from this same run; *spread* is the "
-            "range of the repeats around the median. The machine was shared with other "
-            "work while this ran: treat differences within the spread as noise."
+            "range of the repeats around the median. The machine is a virtual machine on "
+            "shared hardware: treat differences within the spread as noise."
         ),
         "",
     ]
