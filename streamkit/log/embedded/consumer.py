@@ -155,26 +155,42 @@ class EmbeddedConsumer:
             sleep = min(sleep * 2, 0.01)
 
     def _fetch(self, max_records: int) -> list[Record]:
+        """Up to ``max_records`` records, shared evenly among the partitions that
+        have them. Filling the batch from one partition, then the next, lets the
+        first in line run ahead of the others in event time: after a re-key, a
+        repartition partition then receives records far behind its stream time,
+        which windows drop as late."""
         active = [tp for tp in self._assigned if tp not in self._paused]
         if not active:
             return []
-        out: list[Record] = []
         self._rotation = (self._rotation + 1) % len(active)
-        for tp in active[self._rotation :] + active[: self._rotation]:
-            room = max_records - len(out)
-            if room <= 0:
-                break
-            position = self.position(tp)
-            reader = self._reader(tp)
-            try:
-                records = reader.read(position, room)
-            except OffsetOutOfRange:
-                self._positions[tp] = self._reset_position(tp)
-                records = reader.read(self._positions[tp], room)
-            if records:
-                self._positions[tp] = records[-1].offset + 1
+        candidates = active[self._rotation :] + active[: self._rotation]
+        out: list[Record] = []
+        while candidates and len(out) < max_records:
+            share = max(1, (max_records - len(out)) // len(candidates))
+            have_more = []
+            for tp in candidates:
+                room = min(share, max_records - len(out))
+                if room <= 0:
+                    break
+                records = self._read(tp, room)
                 out.extend(records)
+                if len(records) == room:
+                    have_more.append(tp)
+            candidates = have_more
         return out
+
+    def _read(self, tp: TopicPartition, max_records: int) -> list[Record]:
+        """Up to ``max_records`` records of ``tp`` from its position, advancing it."""
+        reader = self._reader(tp)
+        try:
+            records = reader.read(self.position(tp), max_records)
+        except OffsetOutOfRange:
+            self._positions[tp] = self._reset_position(tp)
+            records = reader.read(self._positions[tp], max_records)
+        if records:
+            self._positions[tp] = records[-1].offset + 1
+        return records
 
     def _reader(self, tp: TopicPartition) -> PartitionReader:
         reader = self._readers.get(tp)
