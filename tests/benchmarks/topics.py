@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from confluent_kafka import Consumer as KafkaConsumer
 from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicPartition
@@ -165,14 +165,17 @@ def load(broker_url: str, topic: str, events: list[Event]) -> None:
         broker.close()
 
 
-def count_committed(broker_url: str, topic: str) -> int:
-    """How many records a ``read_committed`` reader sees in ``topic`` right now."""
+def count_committed(broker_url: str, topic: str,
+                    on_value: Callable[[bytes | None], None] | None = None) -> int:
+    """How many records a ``read_committed`` reader sees in ``topic`` right now;
+    ``on_value``, if given, is called with each one's value."""
     if broker_url.startswith("kafka://"):
-        return _count_kafka(broker_url.removeprefix("kafka://"), topic)
-    return _count_embedded(broker_url, topic)
+        return _count_kafka(broker_url.removeprefix("kafka://"), topic, on_value)
+    return _count_embedded(broker_url, topic, on_value)
 
 
-def _count_kafka(bootstrap: str, topic: str) -> int:
+def _count_kafka(bootstrap: str, topic: str,
+                 on_value: Callable[[bytes | None], None] | None) -> int:
     consumer = KafkaConsumer(
         {
             "bootstrap.servers": bootstrap,
@@ -199,6 +202,8 @@ def _count_kafka(bootstrap: str, topic: str) -> int:
             for m in msgs:
                 if m.error() is None:
                     count += 1
+                    if on_value is not None:
+                        on_value(m.value())
             if msgs:
                 idle_deadline = time.monotonic() + 60
             for p in list(pending):
@@ -222,7 +227,8 @@ def _high_watermarks(bootstrap: str, tps: list[TopicPartition]) -> dict[int, int
     return {tp.partition: future.result(timeout=60).offset for tp, future in futures.items()}
 
 
-def _count_embedded(broker_url: str, topic: str) -> int:
+def _count_embedded(broker_url: str, topic: str,
+                    on_value: Callable[[bytes | None], None] | None) -> int:
     from streamkit.log import TopicPartition as SkTopicPartition
     from streamkit.log import open_broker
 
@@ -242,6 +248,9 @@ def _count_embedded(broker_url: str, topic: str) -> int:
         while pending and time.monotonic() < idle_deadline:
             batch = consumer.poll_batch(10_000, 1.0)
             count += len(batch)
+            if on_value is not None:
+                for record in batch:
+                    on_value(record.value)
             if batch:
                 idle_deadline = time.monotonic() + 60
             pending = {tp for tp in pending if consumer.position(tp) < ends[tp]}

@@ -5,7 +5,8 @@ import doctest
 import orjson
 
 from operators.windows import hopping
-from tests.benchmarks import windowed_floor
+from tests.benchmarks import windowed, windowed_floor
+from tests.benchmarks.windowed import window_count
 from tests.benchmarks.windowed_floor import hopping_mean, tumbling_count
 
 
@@ -64,3 +65,15 @@ def test_hopping_windows_close_per_partition_and_late_clicks_update_only_open_on
 
 def test_the_docstring_examples_hold():
     assert doctest.testmod(windowed_floor).failed == 0
+
+
+def test_b2s_counted_share_adds_up_the_counts_written_not_the_late_clicks():
+    count = tumbling_count(size_ms=10_000, grace_ms=2_000)
+    written = [*count(b"u1", click(1_000), 0), *count(b"u1", click(2_000, page="/p/2"), 0),
+               *count(b"u1", click(5_000), 0), *count(b"u1", click(15_000), 0),
+               *count(b"u1", click(3_000), 0),  # [0 s, 10 s) closed at 12 s: late
+               *count(b"u1", click(40_000), 0)]  # closes [10 s, 20 s)
+    assert len(written) == 3  # /p/1 and /p/2 in [0 s, 10 s), /p/1 in [10 s, 20 s)
+    assert sum(window_count(value) for _key, value in written) == 4
+    assert window_count(b'{"start": 0, "end": 10000, "value": 7}') == 7  # Quix's shape
+    assert doctest.testmod(windowed).failed == 0
