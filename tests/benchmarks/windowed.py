@@ -52,10 +52,11 @@ def run(spec: CaseSpec) -> CaseResult:
         else:
             raise ValueError(f"no {spec.system!r} implementation of {spec.workload}")
         rss = peak_rss_bytes()
-        counted = [0]
+        counted = 0
 
         def add_count(value: bytes | None) -> None:
-            counted[0] += window_count(value)
+            nonlocal counted
+            counted += window_count(value)
 
         written = count_committed(spec.broker_url, output,
                                   add_count if spec.workload == "B2" else None)
@@ -63,7 +64,7 @@ def run(spec: CaseSpec) -> CaseResult:
         delete_case_topics(spec.broker_url, spec.name)
     metrics = {"events_per_s": clock.rate(consumed)}
     if spec.workload == "B2" and consumed:
-        metrics["counted_share"] = counted[0] / consumed
+        metrics["counted_share"] = counted / consumed
     result = CaseResult(
         spec,
         metrics=metrics,
