@@ -173,6 +173,12 @@ class Consumer(Protocol):
     def position(self, partition: TopicPartition) -> int:
         """Offset of the next record this consumer will return from the partition."""
 
+    def fetch_lag(self, partition: TopicPartition) -> int | None:
+        """Records this consumer knows it can still read from an assigned
+        partition past :meth:`position` (committed ones only, under
+        read_committed), as of its last fetch: ``None`` when it does not know.
+        May lag behind the log, never run ahead of it."""
+
     def pause(self, partitions: Sequence[TopicPartition]) -> None: ...
 
     def resume(self, partitions: Sequence[TopicPartition]) -> None: ...

@@ -228,6 +228,13 @@ class EmbeddedConsumer:
             self._positions[tp] = position
         return position
 
+    def fetch_lag(self, partition: TopicPartition) -> int | None:
+        """Records past the position; exact, since the log holds only committed data."""
+        tp = TopicPartition(*partition)
+        if tp not in self._positions and tp not in self._assigned:
+            return None
+        return max(0, self._reader(tp).end_offset() - self.position(tp))
+
     def pause(self, partitions: Sequence[TopicPartition]) -> None:
         self._paused.update(TopicPartition(*tp) for tp in partitions)
 

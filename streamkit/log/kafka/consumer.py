@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 
 import confluent_kafka
+import orjson
 from confluent_kafka import KafkaError, KafkaException
 
 from streamkit.log.broker import AutoOffsetReset, IsolationLevel, PartitionsCallback
@@ -24,6 +25,9 @@ from streamkit.log.kafka.records import (
 from streamkit.log.records import GroupMetadata, Record, TopicPartition
 
 _log = logging.getLogger("streamkit.log.kafka")
+
+STATISTICS_INTERVAL_MS = 500
+"""How often librdkafka reports statistics (for :meth:`KafkaConsumer.fetch_lag`)."""
 
 # Errors a consumer reports as events that are not worth stopping for: librdkafka
 # keeps reconnecting by itself.
@@ -60,6 +64,13 @@ class KafkaConsumer:
             auto_offset_reset=auto_offset_reset,
             co_partitioned=co_partitioned,
         )
+        # Under read_committed, fetch_lag needs each partition's last stable
+        # offset, which only librdkafka's statistics carry (the high watermark
+        # it caches from each fetch counts records of open transactions too).
+        self._readable_ends: dict[tuple[str, int], int] = {}
+        if isolation_level == "read_committed":
+            config |= {"statistics.interval.ms": STATISTICS_INTERVAL_MS,
+                       "stats_cb": self._on_stats}
         self._consumer = make_client(confluent_kafka.Consumer, config, settings)
         # Positions chosen by seek() that librdkafka will only report once it fetches:
         # partition -> (sought offset, librdkafka's position right after the seek).
@@ -175,6 +186,34 @@ class KafkaConsumer:
     def _native_position(self, partition: TopicPartition) -> int:
         [native] = self._consumer.position([to_native(partition)])
         return int(native.offset)
+
+    def fetch_lag(self, partition: TopicPartition) -> int | None:
+        """Records past the position: up to the last stable offset of the latest
+        statistics under read_committed (until the first, the high watermark),
+        else up to the high watermark of the last fetch."""
+        end = self._readable_ends.get((partition[0], partition[1]))
+        if end is None:
+            _low, end = self._consumer.get_watermark_offsets(to_native(partition), cached=True)
+        if end < 0:
+            return None
+        position = self._native_position(partition)
+        sought = self._sought.get(partition)
+        if sought is not None and (position < 0 or position == sought[1]):  # see position()
+            position = sought[0]
+        if position < 0:
+            # Nothing returned since assignment: librdkafka reports no position,
+            # and asking the broker for the committed offset would block the
+            # loop. Only an empty partition is known to have no lag.
+            return 0 if end == 0 else None
+        return max(0, end - position)
+
+    def _on_stats(self, raw: str) -> None:
+        """Keep each partition's last stable offset from librdkafka's statistics."""
+        ends = self._readable_ends
+        for topic, details in orjson.loads(raw).get("topics", {}).items():
+            for stats in details.get("partitions", {}).values():
+                if stats["partition"] >= 0 and stats["ls_offset"] >= 0:
+                    ends[(topic, stats["partition"])] = stats["ls_offset"]
 
     def pause(self, partitions: Sequence[TopicPartition]) -> None:
         """Stop fetching these partitions until :meth:`resume`."""

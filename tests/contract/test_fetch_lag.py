@@ -1,0 +1,67 @@
+"""Contract: a consumer knows how many records it can still read from a
+partition past its position (the worker waits on that to merge partitions by
+event time), never counting records of an open transaction under read_committed."""
+
+from __future__ import annotations
+
+from streamkit.log import Broker, Consumer, TopicPartition
+
+from .polling import read_records, wait_for
+
+
+def _lag_becomes_zero(consumer: Consumer, tp: TopicPartition) -> None:
+    """Poll (there is nothing to read) until the lag is 0: under read_committed,
+    Kafka's consumer learns the last stable offset from statistics it serves
+    while polling."""
+    def settled() -> bool:
+        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
+        return consumer.fetch_lag(tp) == 0
+
+    wait_for(settled, f"fetch_lag({tp}) to be 0, not {consumer.fetch_lag(tp)}", 30.0)
+
+
+def test_the_lag_counts_the_records_past_the_position(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name, 2)
+    producer = broker.producer()
+    for i in range(10):
+        producer.send(topic_name, str(i).encode(), partition=0)
+    producer.flush()
+    producer.close()
+    tp, empty = TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)
+    consumer = broker.consumer(isolation_level="read_uncommitted")
+    consumer.assign([tp, empty])
+
+    read_records(consumer, 3)  # (the poll fetched more than it returned)
+    assert consumer.position(tp) == 3
+    assert consumer.fetch_lag(tp) == 7
+    read_records(consumer, 7)
+    assert consumer.fetch_lag(tp) == 0
+    # A partition that never returned a record is known to be empty too.
+    wait_for(lambda: consumer.fetch_lag(empty) == 0, "the empty partition's lag to be 0", 30.0,
+             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
+    consumer.close()
+
+
+def test_records_of_an_open_transaction_are_not_lag(broker: Broker, topic_name: str) -> None:
+    broker.admin().create_topic(topic_name)
+    producer = broker.producer(transactional_id=f"{topic_name}-txn")
+    producer.init_transactions()
+    producer.begin_transaction()
+    for i in range(4):
+        producer.send(topic_name, str(i).encode(), partition=0)
+    producer.commit_transaction()
+    producer.begin_transaction()
+    for i in range(5):
+        producer.send(topic_name, b"open", partition=0)
+    producer.flush()
+    tp = TopicPartition(topic_name, 0)
+    consumer = broker.consumer(isolation_level="read_committed")
+    consumer.assign([tp])
+
+    assert [r.value for r in read_records(consumer, 4)] == [b"0", b"1", b"2", b"3"]
+    _lag_becomes_zero(consumer, tp)  # the open transaction is not readable yet
+    producer.commit_transaction()
+    assert [r.value for r in read_records(consumer, 5)] == [b"open"] * 5
+    _lag_becomes_zero(consumer, tp)
+    consumer.close()
+    producer.close()
