@@ -8,6 +8,10 @@ from ``clicks`` and writes, keyed by page, one record per page and window to
 
 Windows are tumbling, 10 s, with 2 s of grace for out-of-order clicks. Clicks
 that arrive after their window closed go to ``page-views-late`` unchanged.
+Reading a backlog (a replay, or a start far behind), the worker hands the clicks
+of its four partitions on in event-time order, so that the re-key by page does
+not make them late (``order_wait_ms``, docs/windows.md;
+tests/runtime/test_backlog_order.py runs this app on such a backlog).
 
     streamkit run examples/page_views.py --until-idle 5
 """

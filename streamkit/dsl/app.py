@@ -55,6 +55,11 @@ class App:
     ``error_policy`` applies to every step that has none of its own: ``"dead-letter"``
     (the default: the record goes to ``dead_letter_topic``, default ``<app>-dlq``),
     ``"retry"``, ``"skip"`` or ``"stop"``, or an :class:`ErrorPolicy`.
+
+    ``order_wait_ms`` bounds how long a worker holds records back while waiting
+    for a partition that has more to read, so that its tasks get records in
+    event-time order across partitions (see ``docs/windows.md``); 0 hands them on
+    as they are fetched.
     """
 
     def __init__(
@@ -63,6 +68,7 @@ class App:
         *,
         guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
         commit_interval_ms: int = 1000,
+        order_wait_ms: int = 500,
         error_policy: PolicyArg = None,
         dead_letter_topic: str | None = None,
         state_dir: str | Path | None = None,
@@ -75,9 +81,13 @@ class App:
             )
         if commit_interval_ms <= 0:
             raise StreamkitError(f"commit_interval_ms must be > 0, got {commit_interval_ms}")
+        if order_wait_ms < 0:
+            raise StreamkitError(f"order_wait_ms must be >= 0 (0 hands records on as fetched), "
+                                 f"got {order_wait_ms}")
         self.name = name
         self.guarantee = Guarantee.parse(guarantee)
         self.commit_interval_ms = commit_interval_ms
+        self.order_wait_ms = order_wait_ms
         policy = ErrorPolicy.parse(error_policy)
         if dead_letter_topic is not None:
             policy = ErrorPolicy(policy.action, policy.attempts, policy.backoff_ms,

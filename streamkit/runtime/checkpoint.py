@@ -37,9 +37,13 @@ class Checkpointer:
     """Runs the checkpoint sequence for the tasks of one worker."""
 
     def __init__(self, producer: Producer, consumer: Consumer, *, exactly_once: bool,
-                 admin: Callable[[], Admin]) -> None:
+                 admin: Callable[[], Admin],
+                 next_offset: Callable[[TopicPartition], int] | None = None) -> None:
         self.producer = producer
         self.consumer = consumer
+        # The next offset to process of a partition whose task processed nothing
+        # yet: the consumer's position, unless records read are still held back.
+        self._next_offset = next_offset or consumer.position
         self.exactly_once = exactly_once
         self.in_transaction = False
         self._committed: dict[TopicPartition, int] = {}
@@ -70,7 +74,7 @@ class Checkpointer:
         for tp, task in owners.items():
             if tp not in changed and task.stream_time != self._committed_times.get(
                     tp, task.restored_stream_time):
-                changed[tp] = offsets[tp] if tp in offsets else self.consumer.position(tp)
+                changed[tp] = offsets[tp] if tp in offsets else self._next_offset(tp)
         if not changed and not self.in_transaction and not any(
                 t.checkpoint_callbacks for t in tasks):
             return False

@@ -89,6 +89,7 @@ def worker_options(app: Any, config: RunConfig, index: int) -> WorkerOptions:
         worker_id=f"{stable_worker_id(state_dir)}-{index}",
         exactly_once=guarantee is Guarantee.EXACTLY_ONCE,
         commit_interval_ms=app.commit_interval_ms,
+        order_wait_ms=app.order_wait_ms,
         state_dir=state_dir,
     )
 

@@ -30,6 +30,7 @@ from streamkit.log.errors import (
 )
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
+from streamkit.runtime.loop.input_order import InputOrder, PartitionKey, merge_groups
 from streamkit.runtime.metrics import format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
 from streamkit.runtime.rebalance import TaskRegistry
@@ -75,6 +76,9 @@ class WorkerOptions:
     metrics_interval_s: float = 30.0
     max_backoff_s: float = 10.0
     repartition_purge_interval_s: float = 30.0  # Kafka Streams' repartition.purge.interval.ms
+    # How long records wait for a partition with more to read, so that tasks get
+    # them in event-time order across partitions (input_order); 0: as fetched.
+    order_wait_ms: int = 500
 
     @property
     def transaction_timeout_ms(self) -> int:
@@ -117,6 +121,9 @@ class Worker:
         # A checkpoint failed inside a rebalance callback: the tasks kept hold
         # work whose transaction was aborted; rewind them once the poll returns.
         self._rewind_pending = False
+        groups = merge_groups(self.subtopologies)
+        self._input = (InputOrder(groups, options.order_wait_ms / 1000)
+                       if options.order_wait_ms > 0 and groups else None)
 
     # -- public ---------------------------------------------------------------------
 
@@ -193,7 +200,8 @@ class Worker:
             ends = admin.end_offsets(assigned)
         finally:
             admin.close()
-        return sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned)
+        held = len(self._input) if self._input is not None else 0
+        return held + sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned)
 
     def _poll_and_process(self) -> None:
         assert self.consumer is not None and self.checkpointer is not None
@@ -202,6 +210,10 @@ class Worker:
         if self._rewind_pending:
             self._rewind()  # drops this batch: every position goes back to its commit
             return
+        if self._input is not None:
+            if records:
+                self._input.add(records)
+            records = self._input.release(self._fetch_lag, time.monotonic())
         if records:
             self.checkpointer.begin()
             tasks = self.registry.by_partition
@@ -218,6 +230,16 @@ class Worker:
         # Outputs leave now rather than at the checkpoint (the embedded log
         # writes nothing before a poll; Kafka's client sends on its own).
         self.producer.poll()  # type: ignore[union-attr]
+
+    def _fetch_lag(self, key: PartitionKey) -> int | None:
+        assert self.consumer is not None
+        return self.consumer.fetch_lag(TopicPartition(*key))
+
+    def _next_offset(self, tp: TopicPartition) -> int:
+        """The next offset to process: of the first record held back, if any."""
+        assert self.consumer is not None
+        held = self._input.first(tp) if self._input is not None else None
+        return held.offset if held is not None else self.consumer.position(tp)
 
     def _checkpoint(self) -> None:
         assert self.checkpointer is not None
@@ -245,6 +267,8 @@ class Worker:
     # -- rebalance ------------------------------------------------------------------
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
+        if self._input is not None:
+            self._input.track(partitions)
         created = self.registry.assign(partitions)
         if created:
             log.info("worker %s: assigned %s", self.options.worker_id,
@@ -255,6 +279,8 @@ class Worker:
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
         revoked = self.registry.tasks_of(partitions)
         if not revoked:
+            if self._input is not None:
+                self._input.drop(partitions)
             return
         try:
             self._checkpoint()
@@ -270,6 +296,8 @@ class Worker:
             self._rewind_pending = True
         self._closed_metrics.extend(t.metrics_snapshot() for t in revoked)
         self.registry.close(revoked, abort=abort)
+        if self._input is not None:  # their next owner reads them from the commit
+            self._input.drop(partitions)
         assert self.checkpointer is not None
         self.checkpointer.forget(partitions)
         self._activity.active()  # type: ignore[union-attr]
@@ -291,6 +319,9 @@ class Worker:
         self._rewind_pending = False
         self.checkpointer.abort()
         assigned = self.consumer.assignment()
+        if self._input is not None:
+            self._input.clear()
+            self._input.track(assigned)
         self.registry.close_all(abort=True)
         self.registry.assign(assigned)
         committed = self.retrying("reading committed offsets",
@@ -321,12 +352,15 @@ class Worker:
                                              isolation_level="read_committed",
                                              co_partitioned=co_partitioned)
         self.checkpointer = Checkpointer(self.producer, self.consumer,
-                                         exactly_once=opts.exactly_once, admin=self.broker.admin)
+                                         exactly_once=opts.exactly_once, admin=self.broker.admin,
+                                         next_offset=self._next_offset)
         self.consumer.subscribe(self.registry.source_topics(), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
 
     def _restart_clients(self) -> None:
         self.registry.close_all(abort=True)
+        if self._input is not None:
+            self._input.clear()
         self._close_clients()
         self._start_clients()
 

@@ -1,0 +1,300 @@
+"""Handing records to tasks in event-time order across partitions.
+
+A consumer returns what it has fetched in runs per partition: librdkafka hands
+over a fetch's worth of one partition (thousands of records of a backlog) before
+the next. Processed in that order, a partition read ahead moves event time past
+the others. After a re-key, a repartition partition then receives records far
+behind its stream time, and windows drop them as late.
+
+:class:`InputBuffer` holds records back and releases them in order of their
+*partition time*: the highest timestamp their partition had shown up to and
+including them. Partition time never decreases within a partition, so sorting by
+it (stably) keeps each partition's offset order. A record is released once no
+partition that has more to read could still bring a record of lower partition
+time: once its partition time is at most the *horizon*, the lowest partition
+time among the partitions whose consumer knows of records it has not fetched
+yet. Partitions that are caught up do not hold anything back, so live input
+goes straight through.
+
+Kafka Streams does the same within a task (its ``PartitionGroup``), waiting up
+to ``max.task.idle.ms`` for a partition with known lag; here the order spans
+every partition of the worker, since re-keyed records of every task meet again
+in the repartition topic.
+
+>>> from streamkit.log.records import Record
+>>> buffer = InputBuffer(max_wait_s=1.0)
+>>> lag = {("a", 0): 0, ("a", 1): 5}  # partition 1 has records not fetched yet
+>>> buffer.add([Record("a", 0, 0, 10, None, b"x"), Record("a", 0, 1, 30, None, b"y")])
+>>> buffer.add([Record("a", 1, 0, 20, None, b"z")])
+>>> [r.timestamp for r in buffer.release(lag.get, now=0.0)]  # waits for more of partition 1
+[10, 20]
+>>> lag[("a", 1)] = 0  # caught up
+>>> [r.timestamp for r in buffer.release(lag.get, now=0.1)]
+[30]
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from itertools import groupby
+from operator import itemgetter
+
+from streamkit.log.records import Record
+from streamkit.runtime.topology import SinkNode, SubTopology
+
+PartitionKey = tuple[str, int]
+"""A partition as records name it: ``(topic, partition)``."""
+
+LagFn = Callable[[PartitionKey], "int | None"]
+"""Records known to be readable in a partition past what the consumer returned;
+``None`` when not known (which holds records back only until the partition
+delivers its first record)."""
+
+MergeGroup = tuple[int, bool]
+"""Where a source topic's partitions are merged: ``(sub-topology id, by task)``."""
+
+MAX_HELD_RECORDS = 50_000
+"""Records held at most; past it, the earliest are released regardless (a few
+tens of MB of records, and several of librdkafka's runs per partition)."""
+
+_BEFORE_ALL = -(2**63)
+_partition_of = itemgetter(0, 1)  # (topic, partition) of a Record
+_timestamp_of = itemgetter(3)
+
+
+def merge_groups(subtopologies: Iterable[SubTopology]) -> dict[str, MergeGroup]:
+    """The source topics whose partitions' records meet, each with its group:
+    ``(subtopology id, partition or None)``. Records are merged by time within
+    a group only.
+
+    - A sub-topology that writes to a repartition topic: the partitions of all
+      its source topics, since each repartition partition receives records
+      from every one of them (``None``: one group for the sub-topology).
+    - A sub-topology that reads several topics (a join, a merge): each task's
+      partitions, partition ``n`` of each topic.
+
+    Other sub-topologies are left out: each of their tasks reads one partition,
+    in that partition's order, and the order across tasks changes no result.
+    Merging those would only interleave tasks record by record, which costs a
+    stateful app up to a fifth of its throughput in cache misses."""
+    groups: dict[str, MergeGroup] = {}
+    for sub in subtopologies:
+        if any(isinstance(node, SinkNode) and node.topic is not None and node.topic.internal
+               for node in sub.nodes):
+            by_task = False
+        elif len(sub.source_topics) > 1:
+            by_task = True
+        else:
+            continue
+        for topic in sub.source_topics:
+            groups[topic.name] = (sub.id, by_task)
+    return groups
+
+
+class _Partition:
+    """One partition's held records and their partition times (parallel lists)."""
+
+    __slots__ = ("records", "stalled", "time", "times")
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.times: list[int] = []
+        self.time = _BEFORE_ALL  # partition time of the last record added
+        self.stalled = False  # waited on for max_wait_s in vain: not again until it delivers
+
+    def take(self, upto: int) -> tuple[list[int], list[Record]]:
+        """Remove and return the records whose partition time is at most ``upto``."""
+        count = bisect_right(self.times, upto)
+        times, records = self.times[:count], self.records[:count]
+        del self.times[:count], self.records[:count]
+        return times, records
+
+
+class InputBuffer:
+    """Holds polled records and releases them in partition-time order (see the
+    module). ``max_wait_s`` bounds how long records wait for a lagging partition
+    that delivers nothing (its lag may count records it cannot read yet): then
+    everything held is released, and that partition holds nothing back until it
+    delivers a record."""
+
+    def __init__(self, max_wait_s: float, max_held: int = MAX_HELD_RECORDS) -> None:
+        self._max_wait_s = max_wait_s
+        self._max_held = max_held
+        self._partitions: dict[PartitionKey, _Partition] = {}
+        self._held = 0
+        self._waiting_since: float | None = None
+
+    def __len__(self) -> int:
+        return self._held
+
+    def add(self, records: Iterable[Record]) -> None:
+        """Hold ``records`` (of any partitions, each partition's in offset order)."""
+        partitions = self._partitions
+        # Consumers return runs per partition: add run by run.
+        for key, group in groupby(records, _partition_of):
+            partition = partitions.get(key)
+            if partition is None:
+                partition = partitions[key] = _Partition()
+            run = list(group)
+            latest = partition.time
+            # A comprehension rather than accumulate(max): a third of the cost.
+            times = [latest := t if t > latest else latest  # noqa: FURB136
+                     for t in map(_timestamp_of, run)]
+            partition.time = latest
+            partition.stalled = False
+            partition.times += times
+            partition.records += run
+            self._held += len(run)
+
+    def release(self, lag: LagFn, now: float) -> list[Record]:
+        """The held records no lagging partition can precede any more, in
+        partition-time order; all of them once records have waited ``max_wait_s``
+        (``now`` is a monotonic clock in seconds)."""
+        if not self._held:
+            self._waiting_since = None
+            return []
+        horizon = self._horizon(lag)
+        if self._held > self._max_held:
+            horizon = max(horizon, self._time_to_release(self._held - self._max_held // 2))
+        released = self._take(horizon)
+        if released or not self._held:
+            self._waiting_since = None
+        elif self._waiting_since is None:
+            self._waiting_since = now
+        elif now - self._waiting_since >= self._max_wait_s:
+            # Stop waiting for the partitions that kept everything back (their
+            # lag may count records they cannot deliver) until they deliver.
+            self._waiting_since = None
+            for partition in self._partitions.values():
+                if not partition.records and partition.time <= horizon:
+                    partition.stalled = True
+            released = self._take(2**63)
+        return released
+
+    def _horizon(self, lag: LagFn) -> int:
+        """The lowest partition time a record not yet fetched could have. A
+        partition that has delivered nothing yet and whose lag is not known
+        either (before its first fetch) may hold records of any time."""
+        horizon = 2**63
+        for key, partition in self._partitions.items():
+            # Ask only when the answer could lower the horizon.
+            if partition.time < horizon and not partition.stalled:
+                behind = lag(key)
+                if behind is None and partition.time == _BEFORE_ALL or (
+                        behind is not None and behind > 0):
+                    horizon = partition.time
+        return horizon
+
+    def _time_to_release(self, count: int) -> int:
+        """The partition time up to which about ``count`` held records lie."""
+        times = sorted(t for p in self._partitions.values() for t in p.times)
+        return times[min(count, len(times)) - 1]
+
+    def _take(self, horizon: int) -> list[Record]:
+        taken = [p.take(horizon) for p in self._partitions.values() if p.times]
+        taken = [(times, records) for times, records in taken if records]
+        if not taken:
+            return []
+        if len(taken) == 1:
+            records = taken[0][1]
+        else:  # merge: a stable sort by partition time keeps each partition's order
+            times = [t for ts, _ in taken for t in ts]
+            merged = [r for _, rs in taken for r in rs]
+            records = [merged[i] for i in sorted(range(len(times)), key=times.__getitem__)]
+        self._held -= len(records)
+        return records
+
+    def track(self, keys: Iterable[PartitionKey]) -> None:
+        """Start following partitions (newly assigned): until one delivers a
+        record, a lag on it holds every other back."""
+        for key in keys:
+            self._partitions.setdefault((key[0], key[1]), _Partition())
+
+    def first(self, key: PartitionKey) -> Record | None:
+        """The first record held for partition ``key``, if any."""
+        partition = self._partitions.get(key)
+        return partition.records[0] if partition is not None and partition.records else None
+
+    def drop(self, keys: Iterable[PartitionKey]) -> None:
+        """Forget partitions (revoked, or sought elsewhere): their held records
+        will be read again by whoever reads them next."""
+        for key in keys:
+            partition = self._partitions.pop((key[0], key[1]), None)
+            if partition is not None:
+                self._held -= len(partition.records)
+
+    def clear(self) -> None:
+        """Forget every partition."""
+        self._partitions.clear()
+        self._held = 0
+        self._waiting_since = None
+
+
+class InputOrder:
+    """The worker's input: each partition's records go to the
+    :class:`InputBuffer` of its merge group (:func:`merge_groups`), those of
+    partitions in no group straight on."""
+
+    def __init__(self, groups: dict[str, MergeGroup], max_wait_s: float) -> None:
+        self._groups = groups
+        self._max_wait_s = max_wait_s
+        self._buffers: dict[tuple[int, int | None], InputBuffer] = {}
+        self._passing: list[Record] = []
+
+    def __len__(self) -> int:
+        return len(self._passing) + sum(len(b) for b in self._buffers.values())
+
+    def _buffer(self, key: PartitionKey) -> InputBuffer | None:
+        group = self._groups.get(key[0])
+        if group is None:
+            return None
+        sub, by_task = group
+        buffer_key = (sub, key[1] if by_task else None)
+        buffer = self._buffers.get(buffer_key)
+        if buffer is None:
+            buffer = self._buffers[buffer_key] = InputBuffer(self._max_wait_s)
+        return buffer
+
+    def add(self, records: list[Record]) -> None:
+        """Take polled records (each partition's in offset order)."""
+        for key, run in groupby(records, _partition_of):
+            buffer = self._buffer(key)
+            if buffer is None:
+                self._passing += run
+            else:
+                buffer.add(run)
+
+    def release(self, lag: LagFn, now: float) -> list[Record]:
+        """The records to process now: those passing straight on, then what
+        each group releases (see :meth:`InputBuffer.release`)."""
+        released, self._passing = self._passing, []
+        for buffer in self._buffers.values():
+            released += buffer.release(lag, now)
+        return released
+
+    def track(self, keys: Iterable[PartitionKey]) -> None:
+        """Follow newly assigned partitions (see :meth:`InputBuffer.track`)."""
+        for key in keys:
+            buffer = self._buffer(key)
+            if buffer is not None:
+                buffer.track([key])
+
+    def first(self, key: PartitionKey) -> Record | None:
+        """The first record held for partition ``key``, if any."""
+        buffer = self._buffer(key)
+        if buffer is not None:
+            return buffer.first(key)
+        return next((r for r in self._passing if (r[0], r[1]) == (key[0], key[1])), None)
+
+    def drop(self, keys: Iterable[PartitionKey]) -> None:
+        """Forget partitions (see :meth:`InputBuffer.drop`)."""
+        keys = [(key[0], key[1]) for key in keys]
+        self._passing = [r for r in self._passing if (r[0], r[1]) not in keys]
+        for buffer in self._buffers.values():
+            buffer.drop(keys)
+
+    def clear(self) -> None:
+        """Forget every partition."""
+        self._passing = []
+        self._buffers.clear()

@@ -1,0 +1,171 @@
+"""The worker's input buffer hands records on in event-time order across
+partitions, never reordering one partition's records (no broker: pure logic)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streamkit import App
+from streamkit.log.records import Record
+from streamkit.runtime.loop.input_order import InputBuffer, InputOrder, merge_groups
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def record(partition: int, offset: int, timestamp: int, topic: str = "in") -> Record:
+    return Record(topic, partition, offset, timestamp, None, b"")
+
+
+def lags(**by_partition: int):
+    return lambda key: by_partition.get(f"p{key[1]}")
+
+
+def stamps(records: list[Record]) -> list[tuple[int, int]]:
+    return [(r.partition, r.timestamp) for r in records]
+
+
+def test_records_of_several_partitions_go_in_time_order_once_none_lags() -> None:
+    buffer = InputBuffer(max_wait_s=1.0)
+    buffer.add([record(0, 0, 10), record(0, 1, 40), record(1, 0, 20), record(1, 1, 30)])
+
+    assert stamps(buffer.release(lags(p0=0, p1=0), now=0.0)) == [(0, 10), (1, 20), (1, 30), (0, 40)]
+    assert len(buffer) == 0
+
+
+def test_a_partition_with_more_to_read_holds_back_later_records_of_the_others() -> None:
+    buffer = InputBuffer(max_wait_s=1.0)
+    buffer.add([record(0, 0, 10), record(0, 1, 50), record(1, 0, 20)])
+
+    assert stamps(buffer.release(lags(p0=0, p1=7), now=0.0)) == [(0, 10), (1, 20)]
+    assert buffer.first(("in", 0)) == record(0, 1, 50)
+
+    buffer.add([record(1, 1, 60)])  # partition 1's own records wait for nothing
+    assert stamps(buffer.release(lags(p0=0, p1=6), now=0.1)) == [(0, 50), (1, 60)]
+
+
+def test_one_partitions_records_keep_their_order_even_when_time_goes_back() -> None:
+    buffer = InputBuffer(max_wait_s=1.0)
+    buffer.add([record(0, 0, 30), record(0, 1, 10), record(0, 2, 35), record(1, 0, 20),
+                record(1, 1, 32)])
+
+    released = buffer.release(lags(p0=0, p1=0), now=0.0)
+
+    # Offset 1 (time 10) goes by its partition's time then (30), after offset 0.
+    assert [(r.partition, r.offset) for r in released] == [(1, 0), (0, 0), (0, 1), (1, 1), (0, 2)]
+
+
+def test_a_new_partition_holds_records_back_until_its_lag_is_known() -> None:
+    buffer = InputBuffer(max_wait_s=1.0)
+    buffer.track([("in", 0), ("in", 1)])
+    buffer.add([record(0, 0, 10)])
+
+    assert buffer.release(lags(p0=0), now=0.0) == []  # partition 1: not fetched yet
+    assert stamps(buffer.release(lags(p0=0, p1=0), now=0.1)) == [(0, 10)]  # it is empty
+
+
+def test_records_waiting_too_long_for_a_lagging_partition_are_released() -> None:
+    buffer = InputBuffer(max_wait_s=0.5)
+    buffer.add([record(0, 0, 10), record(1, 0, 5)])
+    assert stamps(buffer.release(lags(p0=0, p1=3), now=0.0)) == [(1, 5)]
+
+    assert buffer.release(lags(p0=0, p1=3), now=0.1) == []  # the wait starts
+    assert buffer.release(lags(p0=0, p1=3), now=0.5) == []
+    assert stamps(buffer.release(lags(p0=0, p1=3), now=0.6)) == [(0, 10)]
+
+    # Partition 1 is not waited for again until it delivers.
+    buffer.add([record(0, 1, 20)])
+    assert stamps(buffer.release(lags(p0=0, p1=3), now=0.7)) == [(0, 20)]
+    buffer.add([record(1, 1, 15), record(0, 2, 30)])
+    assert stamps(buffer.release(lags(p0=0, p1=3), now=0.8)) == [(1, 15)]
+
+
+def test_past_the_limit_the_earliest_records_are_released_regardless() -> None:
+    buffer = InputBuffer(max_wait_s=60.0, max_held=4)
+    buffer.add([record(0, i, 100 + i) for i in range(4)] + [record(1, 0, 50)])
+
+    released = buffer.release(lags(p0=0, p1=9), now=0.0)
+
+    # Down to half the limit, partition 1 (time 50) holding back the rest.
+    assert stamps(released) == [(1, 50), (0, 100), (0, 101)]
+    assert len(buffer) == 2
+
+
+def test_dropped_partitions_are_forgotten() -> None:
+    buffer = InputBuffer(max_wait_s=1.0)
+    buffer.add([record(0, 0, 10), record(1, 0, 20)])
+
+    buffer.drop([("in", 1)])
+
+    assert len(buffer) == 1
+    assert buffer.first(("in", 1)) is None
+    assert stamps(buffer.release(lags(p0=0), now=0.0)) == [(0, 10)]
+
+
+partition_times = st.lists(st.integers(0, 1_000), min_size=0, max_size=40)
+
+
+@given(st.lists(partition_times, min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_fetched_in_any_runs_records_come_out_merged_by_partition_time(
+        times: list[list[int]], random) -> None:
+    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+    fetched = [0] * len(partitions)
+    buffer = InputBuffer(max_wait_s=60.0)
+    buffer.track([("in", p) for p in range(len(partitions))])
+    out: list[Record] = []
+
+    def lag(key: tuple[str, int]) -> int:
+        return len(partitions[key[1]]) - fetched[key[1]]
+
+    while any(lag(("in", p)) for p in range(len(partitions))) or len(buffer):
+        p = random.randrange(len(partitions))
+        run = random.randint(0, 10)
+        buffer.add(partitions[p][fetched[p]:fetched[p] + run])
+        fetched[p] = min(len(partitions[p]), fetched[p] + run)
+        out += buffer.release(lag, now=0.0)
+
+    for p, records in enumerate(partitions):
+        assert [r for r in out if r.partition == p] == records
+    latest: dict[int, int] = {}
+    released_times = []
+    for r in out:
+        latest[r.partition] = max(latest.get(r.partition, -1), r.timestamp)
+        released_times.append(latest[r.partition])
+    assert released_times == sorted(released_times)
+
+
+def test_merge_groups_cover_what_feeds_a_repartition_and_each_task_of_a_join() -> None:
+    page_views = runpy.run_path(str(EXAMPLES / "page_views.py"))["build"]()
+    # group_by: every clicks partition feeds every repartition partition; the
+    # repartition topic itself is read one partition per task.
+    assert merge_groups(page_views.topology.subtopologies()) == {"clicks": (0, False)}
+
+    joined = App("joined")
+    customers = joined.table(joined.topic("customers"))
+    joined.stream(joined.topic("orders")).join_table(customers).to(joined.topic("out"))
+    assert merge_groups(joined.topology.subtopologies()) == {
+        "customers": (0, True), "orders": (0, True)}  # partition n of each, per task
+
+    plain = App("plain")
+    plain.stream(plain.topic("in")).map(str.upper).to(plain.topic("out"))
+    assert merge_groups(plain.topology.subtopologies()) == {}
+
+
+def test_records_are_merged_within_their_group_only() -> None:
+    order = InputOrder({"orders": (0, True), "customers": (0, True)}, max_wait_s=1.0)
+    order.track([(topic, p) for topic in ("orders", "customers", "other") for p in (0, 1)])
+    order.add([record(0, 0, 50, "orders"), record(1, 0, 10, "orders"),
+               record(0, 0, 40, "customers"), record(0, 0, 99, "other")])
+
+    lag = {("customers", 0): 0, ("customers", 1): 4}
+    released = order.release(lambda key: lag.get(key, 0), now=0.0)
+
+    # "other" passes straight on; task 0 merges its two partitions; task 1's
+    # orders wait for its customers partition, which has more to read.
+    assert [(r.topic, r.timestamp) for r in released] == [
+        ("other", 99), ("customers", 40), ("orders", 50)]
+    assert len(order) == 1
+    assert order.first(("orders", 1)) == record(1, 0, 10, "orders")
