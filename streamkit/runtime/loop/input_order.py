@@ -17,9 +17,10 @@ yet. Partitions that are caught up do not hold anything back, so live input
 goes straight through.
 
 Kafka Streams does the same within a task (its ``PartitionGroup``), waiting up
-to ``max.task.idle.ms`` for a partition with known lag; here the order spans
-every partition of the worker, since re-keyed records of every task meet again
-in the repartition topic.
+to ``max.task.idle.ms`` for a partition with known lag. Here a merge group
+(:func:`merge_groups`) may span the tasks of a sub-topology too, since the
+re-keyed records of each of them meet again in every repartition partition;
+:class:`InputOrder` keeps one buffer per group.
 
 >>> from streamkit.log.records import Record
 >>> buffer = InputBuffer(max_wait_s=1.0)
@@ -64,20 +65,20 @@ _timestamp_of = itemgetter(3)
 
 
 def merge_groups(subtopologies: Iterable[SubTopology]) -> dict[str, MergeGroup]:
-    """The source topics whose partitions' records meet, each with its group:
-    ``(subtopology id, partition or None)``. Records are merged by time within
-    a group only.
+    """The source topics whose partitions' records meet, each with its
+    :data:`MergeGroup`. Records are merged by time within a group only.
 
     - A sub-topology that writes to a repartition topic: the partitions of all
       its source topics, since each repartition partition receives records
-      from every one of them (``None``: one group for the sub-topology).
+      from every one of them (one group for the sub-topology).
     - A sub-topology that reads several topics (a join, a merge): each task's
-      partitions, partition ``n`` of each topic.
+      partitions, partition ``n`` of each topic (a group per task).
 
     Other sub-topologies are left out: each of their tasks reads one partition,
     in that partition's order, and the order across tasks changes no result.
-    Merging those would only interleave tasks record by record, which costs a
-    stateful app up to a fifth of its throughput in cache misses."""
+    Merging those would only interleave tasks record by record, which cost
+    benchmark B3 (hopping windows, four tasks) a fifth of its throughput on
+    Kafka: each record then touches another task's state than the last."""
     groups: dict[str, MergeGroup] = {}
     for sub in subtopologies:
         if any(isinstance(node, SinkNode) and node.topic is not None and node.topic.internal
