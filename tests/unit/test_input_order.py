@@ -3,6 +3,7 @@ partitions, never reordering one partition's records (no broker: pure logic)."""
 
 from __future__ import annotations
 
+import doctest
 import runpy
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from streamkit import App
 from streamkit.log.records import Record
+from streamkit.runtime.loop import input_order
 from streamkit.runtime.loop.input_order import InputBuffer, InputOrder, merge_groups
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -169,3 +171,9 @@ def test_records_are_merged_within_their_group_only() -> None:
         ("other", 99), ("customers", 40), ("orders", 50)]
     assert len(order) == 1
     assert order.first(("orders", 1)) == record(1, 0, 10, "orders")
+
+
+def test_input_order_doctests() -> None:
+    result = doctest.testmod(input_order)
+    assert result.attempted > 0
+    assert result.failed == 0
