@@ -225,12 +225,6 @@ class InputBuffer:
             if partition is not None:
                 self._held -= len(partition.records)
 
-    def clear(self) -> None:
-        """Forget every partition."""
-        self._partitions.clear()
-        self._held = 0
-        self._waiting_since = None
-
 
 class InputOrder:
     """The worker's input: each partition's records go to the
