@@ -161,17 +161,9 @@ class KafkaConsumer:
 
     def position(self, partition: TopicPartition) -> int:
         """Offset of the next record this consumer will return from ``partition``."""
-        native = self._native_position(partition)
-        if partition in self._sought:
-            sought, at_seek = self._sought[partition]
-            # librdkafka moves its position past records it skips without returning
-            # them (aborted transactions, transaction markers): once it differs from
-            # the one seen at seek time, it is the truth.
-            if native < 0 or native == at_seek:
-                return sought
-            del self._sought[partition]
-        if native >= 0:
-            return native
+        known = self._known_position(partition)
+        if known >= 0:
+            return known
         # Nothing fetched yet: the position is where fetching will start.
         committed = self.committed([partition])[partition] if self._group_id else None
         if committed is not None:
@@ -182,6 +174,21 @@ class KafkaConsumer:
             topic=partition.topic,
         )
         return high if self._auto_offset_reset == "latest" else low
+
+    def _known_position(self, partition: TopicPartition) -> int:
+        """The position as this client knows it without asking the broker: the
+        sought offset, else librdkafka's; negative when it has none (nothing
+        returned since assignment)."""
+        native = self._native_position(partition)
+        if partition in self._sought:
+            sought, at_seek = self._sought[partition]
+            # librdkafka moves its position past records it skips without returning
+            # them (aborted transactions, transaction markers): once it differs from
+            # the one seen at seek time, it is the truth.
+            if native < 0 or native == at_seek:
+                return sought
+            del self._sought[partition]
+        return native
 
     def _native_position(self, partition: TopicPartition) -> int:
         [native] = self._consumer.position([to_native(partition)])
@@ -196,10 +203,7 @@ class KafkaConsumer:
             _low, end = self._consumer.get_watermark_offsets(to_native(partition), cached=True)
         if end < 0:
             return None
-        position = self._native_position(partition)
-        sought = self._sought.get(partition)
-        if sought is not None and (position < 0 or position == sought[1]):  # see position()
-            position = sought[0]
+        position = self._known_position(partition)
         if position < 0:
             # Nothing returned since assignment: librdkafka reports no position,
             # and asking the broker for the committed offset would block the
