@@ -159,11 +159,11 @@ def test_merge_groups_cover_what_feeds_a_repartition_and_each_task_of_a_join() -
 def test_records_are_merged_within_their_group_only() -> None:
     order = InputOrder({"orders": (0, True), "customers": (0, True)}, max_wait_s=1.0)
     order.track([(topic, p) for topic in ("orders", "customers", "other") for p in (0, 1)])
-    order.add([record(0, 0, 50, "orders"), record(1, 0, 10, "orders"),
-               record(0, 0, 40, "customers"), record(0, 0, 99, "other")])
+    polled = [record(0, 0, 50, "orders"), record(1, 0, 10, "orders"),
+              record(0, 0, 40, "customers"), record(0, 0, 99, "other")]
 
     lag = {("customers", 0): 0, ("customers", 1): 4}
-    released = order.release(lambda key: lag.get(key, 0), now=0.0)
+    released = order.release(polled, lambda key: lag.get(key, 0), now=0.0)
 
     # "other" passes straight on; task 0 merges its two partitions; task 1's
     # orders wait for its customers partition, which has more to read.

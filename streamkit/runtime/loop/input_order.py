@@ -235,10 +235,9 @@ class InputOrder:
         self._groups = groups
         self._max_wait_s = max_wait_s
         self._buffers: dict[tuple[int, int | None], InputBuffer] = {}
-        self._passing: list[Record] = []
 
     def __len__(self) -> int:
-        return len(self._passing) + sum(len(b) for b in self._buffers.values())
+        return sum(len(b) for b in self._buffers.values())
 
     def _buffer(self, key: PartitionKey) -> InputBuffer | None:
         group = self._groups.get(key[0])
@@ -251,19 +250,17 @@ class InputOrder:
             buffer = self._buffers[buffer_key] = InputBuffer(self._max_wait_s)
         return buffer
 
-    def add(self, records: list[Record]) -> None:
-        """Take polled records (each partition's in offset order)."""
-        for key, run in groupby(records, _partition_of):
+    def release(self, polled: list[Record], lag: LagFn, now: float) -> list[Record]:
+        """Take ``polled`` (each partition's records in offset order) and return
+        the records to process now: those of partitions in no group, then what
+        each group releases (see :meth:`InputBuffer.release`)."""
+        released: list[Record] = []
+        for key, run in groupby(polled, _partition_of):
             buffer = self._buffer(key)
             if buffer is None:
-                self._passing += run
+                released += run
             else:
                 buffer.add(run)
-
-    def release(self, lag: LagFn, now: float) -> list[Record]:
-        """The records to process now: those passing straight on, then what
-        each group releases (see :meth:`InputBuffer.release`)."""
-        released, self._passing = self._passing, []
         for buffer in self._buffers.values():
             released += buffer.release(lag, now)
         return released
@@ -278,18 +275,14 @@ class InputOrder:
     def first(self, key: PartitionKey) -> Record | None:
         """The first record held for partition ``key``, if any."""
         buffer = self._buffer(key)
-        if buffer is not None:
-            return buffer.first(key)
-        return next((r for r in self._passing if (r[0], r[1]) == (key[0], key[1])), None)
+        return buffer.first(key) if buffer is not None else None
 
     def drop(self, keys: Iterable[PartitionKey]) -> None:
         """Forget partitions (see :meth:`InputBuffer.drop`)."""
-        keys = [(key[0], key[1]) for key in keys]
-        self._passing = [r for r in self._passing if (r[0], r[1]) not in keys]
+        keys = list(keys)
         for buffer in self._buffers.values():
             buffer.drop(keys)
 
     def clear(self) -> None:
         """Forget every partition."""
-        self._passing = []
         self._buffers.clear()

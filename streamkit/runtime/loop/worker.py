@@ -211,9 +211,7 @@ class Worker:
             self._rewind()  # drops this batch: every position goes back to its commit
             return
         if self._input is not None:
-            if records:
-                self._input.add(records)
-            records = self._input.release(self._fetch_lag, time.monotonic())
+            records = self._input.release(records, self._fetch_lag, time.monotonic())
         if records:
             self.checkpointer.begin()
             tasks = self.registry.by_partition
