@@ -13,7 +13,11 @@ compared with do around their operators, and nothing more:
 * with ``rekey`` (B2's floor with a repartition hop) it writes each input, its
   bytes unchanged, keyed by ``rekey(value)``, to a repartition topic it also reads,
   and runs ``transform`` on what it reads back: the re-keying a scaled-out app has
-  to do, by hand (no re-serializing).
+  to do, by hand (no re-serializing);
+* with ``merge`` (B2's floors) it takes its inputs in event-time order across the
+  input partitions (:class:`~tests.benchmarks.time_merge.TimeMerge`), as
+  streamkit's worker does where partitions meet, and commits no input it still
+  holds.
 
 On Kafka the loop uses raw confluent-kafka; on the embedded log, the log's own
 consumer and producer (streamkit's Broker interface, none of the framework above it),
@@ -28,11 +32,12 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from confluent_kafka import Consumer as KafkaConsumer
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka import Producer as KafkaProducer
 
 from streamkit.log.kafka.config import FETCH_QUEUE_BACKOFF_MS
 from tests.benchmarks.measurement import COMMIT_INTERVAL_S, POLL_BATCH, CaseSpec, Stopwatch
+from tests.benchmarks.time_merge import Polled, TimeMerge
 
 Output = tuple[bytes | None, bytes]
 """A record to write: key and value."""
@@ -70,12 +75,14 @@ def repartition_topic(spec: CaseSpec) -> str:
 
 
 def run_floor(spec: CaseSpec, output: str, transform: Transform, clock: Stopwatch,
-              rekey: Rekey | None = None) -> int:
+              rekey: Rekey | None = None, *, merge: bool = False) -> int:
     """Run ``transform`` over ``spec.events`` inputs into ``output`` (through
-    :func:`repartition_topic`, which must exist, with ``rekey``); how many inputs
-    it read (fewer only when the input stopped coming for a minute)."""
+    :func:`repartition_topic`, which must exist, with ``rekey``; in event-time
+    order across the input's partitions with ``merge``, which needs the input
+    loaded beforehand); how many inputs it read (fewer only when the input
+    stopped coming for a minute)."""
     backend = _KafkaIO if spec.backend == "kafka" else _EmbeddedIO
-    io: _FloorIO = backend(spec, output, transform, rekey)
+    io: _FloorIO = backend(spec, output, transform, rekey, merge)
     total = spec.events
     # Inputs read, and records to read before stopping: each input once, and once
     # more from the repartition topic when there is one.
@@ -109,7 +116,7 @@ class _KafkaIO:
     backoff (``FETCH_QUEUE_BACKOFF_MS``)."""
 
     def __init__(self, spec: CaseSpec, output: str, transform: Transform,
-                 rekey: Rekey | None) -> None:
+                 rekey: Rekey | None, merge: bool) -> None:
         self._output, self._transform, self._rekey = output, transform, rekey
         self._repartition = repartition_topic(spec) if rekey else None
         self._eos = spec.guarantee == "exactly-once"
@@ -139,7 +146,15 @@ class _KafkaIO:
         if self._eos:
             self._producer.init_transactions()
             self._producer.begin_transaction()
-        self._consumer.subscribe([spec.input_topic, *([self._repartition] if rekey else [])])
+        self._input = spec.input_topic
+        self._merge = TimeMerge(self._end_offsets()) if merge else None
+        self._consumer.subscribe([spec.input_topic, *([repartition_topic(spec)] if rekey else [])])
+
+    def _end_offsets(self) -> dict[int, int]:
+        topic = self._input
+        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: self._consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in partitions}
 
     def _on_delivery(self, err: object, _msg: object) -> None:
         if err is not None:
@@ -149,6 +164,8 @@ class _KafkaIO:
         return self._consumer.consume(max_records, POLL_TIMEOUT_S)
 
     def process(self, batch: list[Any]) -> int:
+        if self._merge is not None:
+            batch = self._merged(batch)
         transform, output, rekey = self._transform, self._output, self._rekey
         repartition, inputs = self._repartition, 0
         for m in batch:
@@ -167,6 +184,34 @@ class _KafkaIO:
         self._producer.poll(0)
         return inputs
 
+    def _merged(self, batch: list[Any]) -> list[Any]:
+        """The repartitioned records of ``batch``, then the inputs the merge
+        releases."""
+        assert self._merge is not None
+        passed: list[Any] = []
+        polled: list[Polled] = []
+        for m in batch:
+            if m.error() is not None:
+                raise RuntimeError(f"floor consumer: {m.error()}")
+            if m.topic() == self._input:
+                polled.append((m.partition(), m.offset(), m.timestamp()[1], m))
+            else:
+                passed.append(m)
+        self._merge.add(polled)
+        return passed + self._merge.release()
+
+    def _positions(self) -> list[TopicPartition]:
+        """The offsets to commit: the consumer's positions, but none past a
+        held input."""
+        positions = [tp for tp in self._consumer.position(self._consumer.assignment())
+                     if tp.offset >= 0]  # not those read from nothing yet
+        if self._merge is not None:
+            held = self._merge.first_held()
+            for tp in positions:
+                if tp.topic == self._input and tp.partition in held:
+                    tp.offset = held[tp.partition]
+        return positions
+
     def _produce(self, topic: str, key: bytes | None, value: bytes) -> None:
         while True:
             try:
@@ -178,8 +223,8 @@ class _KafkaIO:
     def checkpoint(self, *, last: bool) -> None:
         producer, consumer = self._producer, self._consumer
         if self._eos:
-            positions = consumer.position(consumer.assignment())
-            producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata())
+            producer.send_offsets_to_transaction(self._positions(),
+                                                 consumer.consumer_group_metadata())
             producer.commit_transaction()
             if not last:
                 producer.begin_transaction()
@@ -187,7 +232,7 @@ class _KafkaIO:
             if producer.flush(60):
                 raise RuntimeError("floor: outputs not acknowledged within 60 s")
             try:
-                consumer.commit(asynchronous=False)
+                consumer.commit(offsets=self._positions(), asynchronous=False)
             except KafkaException as error:  # nothing read since the last commit
                 if error.args[0].code() != KafkaError._NO_OFFSET:
                     raise
@@ -202,7 +247,7 @@ class _EmbeddedIO:
     """The embedded log's own consumer and producer."""
 
     def __init__(self, spec: CaseSpec, output: str, transform: Transform,
-                 rekey: Rekey | None) -> None:
+                 rekey: Rekey | None, merge: bool) -> None:
         from streamkit.log import open_broker
 
         self._output, self._transform, self._rekey = output, transform, rekey
@@ -214,12 +259,26 @@ class _EmbeddedIO:
         if self._eos:
             self._producer.init_transactions()
             self._producer.begin_transaction()
-        self._consumer.subscribe([spec.input_topic, *([self._repartition] if rekey else [])])
+        self._input = spec.input_topic
+        self._merge = TimeMerge(self._end_offsets()) if merge else None
+        self._consumer.subscribe([spec.input_topic, *([repartition_topic(spec)] if rekey else [])])
+
+    def _end_offsets(self) -> dict[int, int]:
+        from streamkit.log import TopicPartition as Partition
+
+        admin = self._broker.admin()
+        count = admin.describe_topic(self._input).partitions
+        ends = admin.end_offsets([Partition(self._input, p) for p in range(count)])
+        return {tp.partition: end for tp, end in ends.items()}
 
     def poll(self, max_records: int) -> list[Any]:
         return self._consumer.poll_batch(max_records, POLL_TIMEOUT_S)
 
     def process(self, batch: list[Any]) -> int:
+        if self._merge is not None:
+            self._merge.add((r.partition, r.offset, r.timestamp, r)
+                            for r in batch if r.topic == self._input)
+            batch = [r for r in batch if r.topic != self._input] + self._merge.release()
         transform, output, send = self._transform, self._output, self._producer.send
         rekey, repartition, inputs = self._rekey, self._repartition, 0
         for r in batch:
@@ -235,15 +294,20 @@ class _EmbeddedIO:
 
     def checkpoint(self, *, last: bool) -> None:
         producer, consumer = self._producer, self._consumer
+        positions = {tp: consumer.position(tp) for tp in consumer.assignment()}
+        if self._merge is not None:  # none past a held input
+            held = self._merge.first_held()
+            for tp in positions:
+                if tp.topic == self._input and tp.partition in held:
+                    positions[tp] = held[tp.partition]
         if self._eos:
-            positions = {tp: consumer.position(tp) for tp in consumer.assignment()}
             producer.send_offsets_to_transaction(positions, consumer.group_metadata())
             producer.commit_transaction()
             if not last:
                 producer.begin_transaction()
         else:
             producer.flush()
-            consumer.commit()
+            consumer.commit(positions)
 
     def close(self) -> None:
         self._consumer.close()

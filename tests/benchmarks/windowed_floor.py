@@ -9,11 +9,12 @@ Event time is the click's ``ts``, which the loader also sets as the record times
 These are lower bounds on the cost of the work, not designs that would survive a
 restart or scale out: state lives in memory only (no store, no changelog), and B2's
 ``floor`` does not repartition, since one process reads every input partition and
-can count per page directly. B2's ``floor-repartition`` does (:func:`page_key`):
-the re-keying hop an app that scales out cannot avoid, written by hand. Its stream time is therefore one for the whole input, which is
-what each partition of the frameworks' repartition topic sees too (every one of them
-receives records from every input partition). B3 keeps per-user state and the
-frameworks' per-partition tasks, so its stream time is per input partition.
+can count per page directly, with one stream time over its input (which
+:func:`~tests.benchmarks.floor.run_floor` merges by event time). B2's
+``floor-repartition`` does (:func:`page_key`): the re-keying hop an app that scales
+out cannot avoid, written by hand, counting per repartition partition
+(:func:`per_partition`), as the frameworks' tasks do. B3 keeps per-user state and
+the frameworks' per-partition tasks, so its stream time is per input partition.
 
 >>> count = tumbling_count()
 >>> count(b"u1", b'{"page": "/p/1", "ts": 1000}', 0)
@@ -23,6 +24,8 @@ frameworks' per-partition tasks, so its stream time is per input partition.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 import orjson
 
@@ -77,6 +80,27 @@ def tumbling_count(size_ms: int = 10_000, grace_ms: int = 2_000) -> Transform:
                 results.append((page.encode(), dumps(result)))
         close_at = min(counts) + closes_after if counts else _NEVER
         return results
+
+    return transform
+
+
+def per_partition(make: Callable[[], Transform]) -> Transform:
+    """A transform that keeps a state of its own, ``make()``, per partition read:
+    one task per partition, as in the frameworks.
+
+    >>> count = per_partition(tumbling_count)
+    >>> count(b"/p/1", b'{"page": "/p/1", "ts": 1000}', 0)
+    ()
+    >>> count(b"/p/2", b'{"page": "/p/2", "ts": 12000}', 1)  # partition 0's window stays open
+    ()
+    """
+    transforms: dict[int, Transform] = {}
+
+    def transform(key: bytes | None, value: bytes, partition: int) -> Iterable[Output]:
+        state = transforms.get(partition)
+        if state is None:
+            state = transforms[partition] = make()
+        return state(key, value, partition)
 
     return transform
 
