@@ -61,8 +61,8 @@ regardless, and some of the records held back for a lagging partition may then
 arrive late. About 70 MB of 100-byte records at most. librdkafka can deliver one
 partition of a backlog tens of thousands of records behind the others for
 seconds at a time: replaying a million preloaded clicks (benchmark B2), a worker
-held up to 68,000 records, and with a limit of 50,000 it dropped up to 14 % of the
-clicks as late (none with this one)."""
+held up to 68,000 records. With a limit of 50,000 it dropped up to 14 % of the
+clicks as late; with this one, only those the data's own disorder makes late."""
 
 _BEFORE_ALL = -(2**63)
 _partition_of = itemgetter(0, 1)  # (topic, partition) of a Record
