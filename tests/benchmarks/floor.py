@@ -185,15 +185,13 @@ class _KafkaIO:
         return inputs
 
     def _merged(self, batch: list[Any]) -> list[Any]:
-        """The repartitioned records of ``batch``, then the inputs the merge
-        releases."""
+        """The repartitioned records of ``batch`` (and any error, which
+        :meth:`process` raises), then the inputs the merge releases."""
         assert self._merge is not None
         passed: list[Any] = []
         polled: list[Polled] = []
         for m in batch:
-            if m.error() is not None:
-                raise RuntimeError(f"floor consumer: {m.error()}")
-            if m.topic() == self._input:
+            if m.topic() == self._input and m.error() is None:
                 polled.append((m.partition(), m.offset(), m.timestamp()[1], m))
             else:
                 passed.append(m)
