@@ -20,6 +20,7 @@ from typing import Any
 
 from streamkit.log.errors import StreamkitError
 from streamkit.log.url import open_broker
+from streamkit.runtime.collector import YOUNG_THRESHOLD, tuned_collector
 from streamkit.runtime.identity import stable_worker_id
 from streamkit.runtime.loop.worker import JOIN_GRACE_S, Worker, WorkerOptions
 from streamkit.runtime.task_state import task_state_factory
@@ -47,6 +48,7 @@ class RunConfig:
     state_root: Path = DEFAULT_STATE_ROOT
     log_level: int = logging.INFO
     serve: str | None = None  # "HOST:PORT" for HTTP queries; worker i serves on PORT+i
+    gc_threshold: int = YOUNG_THRESHOLD  # see streamkit.runtime.collector; 0: Python's own
 
 
 def load_app(app_ref: str) -> Any:
@@ -144,8 +146,9 @@ def _run_worker(app: Any, config: RunConfig, index: int, stop: Any, activity: An
             service = QueryService(app, broker, f"{host}:{port + index}")
             service.start()
             state_factory = service.queryable(state_factory)
-        Worker(app, broker, options, state_factory=state_factory).run(
-            stop, activity, until_idle_s=until_idle_s)
+        worker = Worker(app, broker, options, state_factory=state_factory)
+        with tuned_collector(config.gc_threshold):
+            worker.run(stop, activity, until_idle_s=until_idle_s)
     finally:
         if service is not None:
             service.close()
