@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,20 +39,34 @@ YOUNG_THRESHOLD = 50_000
 worker runs (CPython's default is 700)."""
 
 
+_lock = threading.Lock()
+_tuned_workers = 0
+_untuned_thresholds: tuple[int, ...] = ()
+
+
 @contextmanager
 def tuned_collector(young_threshold: int = YOUNG_THRESHOLD) -> Iterator[None]:
     """Run the body with the collector tuned for a processing loop (see the
-    module); ``young_threshold <= 0`` leaves it alone. The thresholds and the
-    frozen objects are given back on exit, so an embedding process (a test
-    run, a notebook) gets its collector back as it was."""
+    module); ``young_threshold <= 0`` leaves it alone. The first of several
+    workers in one process (threads, in tests) tunes it and the last to leave
+    gives the thresholds and the frozen objects back, so an embedding process
+    (a test run, a notebook) gets its collector back as it was."""
+    global _tuned_workers, _untuned_thresholds
     if young_threshold <= 0:
         yield
         return
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(young_threshold, previous[0]), *previous[1:])
+    with _lock:
+        if _tuned_workers == 0:
+            _untuned_thresholds = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(young_threshold, _untuned_thresholds[0]),
+                             *_untuned_thresholds[1:])
+        _tuned_workers += 1
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+        with _lock:
+            _tuned_workers -= 1
+            if _tuned_workers == 0:
+                gc.set_threshold(*_untuned_thresholds)
+                gc.unfreeze()

@@ -89,3 +89,14 @@ def test_a_threshold_of_zero_leaves_the_collector_alone() -> None:
 def test_collector_doctests() -> None:
     result = doctest.testmod(collector)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_last_of_overlapping_workers_gives_the_collector_back() -> None:
+    first, second = tuned_collector(50_000), tuned_collector(20_000)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == (50_000, 10, 10)  # the second still runs, tuned
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == (700, 10, 10)
+    assert gc.get_freeze_count() == 0
