@@ -29,8 +29,9 @@ written or read entries stay; the per-entry bookkeeping of an LRU does not exist
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator
+
+from sortedcontainers import SortedList
 
 from streamkit.state.backend import StoreBackend
 
@@ -43,8 +44,8 @@ class WriteBackCache:
     """Uncommitted writes and recently read committed values of one table."""
 
     __slots__ = (
-        "_capacity", "_old", "_overlay_keys", "_read", "_young", "backend", "dirty", "sealed",
-        "table",
+        "_added", "_capacity", "_old", "_overlay", "_read", "_young", "backend", "dirty",
+        "sealed", "table",
     )
 
     def __init__(self, backend: StoreBackend, table: str, capacity: int = DEFAULT_CAPACITY) -> None:
@@ -56,7 +57,13 @@ class WriteBackCache:
         self._young: dict[bytes, bytes | None] = {}
         self._old: dict[bytes, bytes | None] = {}
         self._capacity = capacity
-        self._overlay_keys: list[bytes] | None = []  # sorted keys of dirty | sealed
+        # The keys of dirty | sealed in order, for scans: built by the first scan
+        # after a commit, then kept up to date (the window operators of sessions
+        # and sliding windows scan once per record). Keys written since the last
+        # scan wait in _added, so a table written but not scanned before the
+        # next commit (the per-record path of most stores) pays nothing for it.
+        self._overlay: SortedList | None = SortedList()
+        self._added: list[bytes] = []
         self._read = backend.reader(table)
 
     def get(self, key: bytes) -> bytes | None:
@@ -102,9 +109,10 @@ class WriteBackCache:
         """Record a new value (``None``: delete) for the next checkpoint. For a key
         already in :attr:`dirty` this is ``dirty[key] = value``, which per-record
         callers may do themselves."""
-        if key not in self.dirty:
-            self._overlay_keys = None
-        self.dirty[key] = value
+        dirty = self.dirty
+        if key not in dirty and self._overlay is not None and key not in self.sealed:
+            self._added.append(key)
+        dirty[key] = value
 
     def delete(self, key: bytes) -> None:
         """Record a delete for the next checkpoint."""
@@ -114,12 +122,14 @@ class WriteBackCache:
         """Latest entries with ``start <= key < end`` in byte order: committed state
         merged with uncommitted writes. Writes made while iterating are safe; keys
         added meanwhile may or may not be seen."""
-        keys = self._overlay_keys
+        keys = self._overlay
         if keys is None:
-            keys = self._overlay_keys = sorted(self.dirty.keys() | self.sealed.keys())
-        low = 0 if start is None else bisect.bisect_left(keys, start)
-        high = len(keys) if end is None else bisect.bisect_left(keys, end)
-        overlay = keys[low:high]
+            keys = self._overlay = SortedList(self.dirty.keys() | self.sealed.keys())
+            self._added = []
+        elif self._added:
+            keys.update(self._added)
+            self._added = []
+        overlay = list(keys.irange(start, end, inclusive=(True, False)))
         committed = self.backend.scan(self.table, start, end)
         return self._merge(overlay, committed)
 
@@ -172,13 +182,13 @@ class WriteBackCache:
             self._young.update(sealed)
             self._age()
         self.sealed = {}
-        self._overlay_keys = None
+        self._overlay, self._added = None, []  # rebuilt from the dirty keys at the next scan
 
     def abort(self) -> None:
         """Forget every uncommitted write."""
         self.dirty = {}
         self.sealed = {}
-        self._overlay_keys = []
+        self._overlay, self._added = SortedList(), []
 
     def invalidate(self) -> None:
         """Forget cached committed values (after the backend changed underneath)."""

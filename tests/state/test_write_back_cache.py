@@ -1,5 +1,6 @@
 """The write-back cache always returns the latest value, whatever its two
-generations of committed entries hold, and stays bounded."""
+generations of committed entries hold, scans in key order over committed and
+uncommitted entries alike, and stays bounded."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from streamkit.state.rocksdb_backend import RocksDBBackend
 
 keys = st.sampled_from([b"a", b"b", b"c", b"d", b"e", b"f"])
 operations = st.lists(
-    st.tuples(st.sampled_from(["put", "put", "delete", "get", "get", "checkpoint", "abort"]),
+    st.tuples(st.sampled_from(["put", "put", "delete", "get", "get", "scan", "seal", "checkpoint",
+                               "abort"]),
               keys, st.binary(min_size=1, max_size=2)),
     max_size=60,
 )
@@ -33,7 +35,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StoreBackend:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(capacity=st.integers(1, 5), operations=operations)
-def test_reads_see_the_latest_value_through_every_generation(
+def test_reads_and_scans_see_the_latest_values_through_every_generation(
         backend: StoreBackend, capacity: int, operations: list[tuple[str, bytes, bytes]]) -> None:
     backend.wipe()
     cache = WriteBackCache(backend, DATA, capacity)
@@ -48,6 +50,12 @@ def test_reads_see_the_latest_value_through_every_generation(
             current.pop(key, None)
         elif op == "get":
             assert cache.get(key) == current.get(key)
+        elif op == "scan":  # all of it, and from this key up to "d"
+            assert list(cache.scan(None, None)) == sorted(current.items())
+            assert list(cache.scan(key, b"d")) == [
+                (k, v) for k, v in sorted(current.items()) if key <= k < b"d"]
+        elif op == "seal":  # a checkpoint under way: later writes stay dirty
+            cache.seal()
         elif op == "checkpoint":
             backend.apply({DATA: cache.seal()}, None)
             cache.committed()
@@ -59,6 +67,25 @@ def test_reads_see_the_latest_value_through_every_generation(
             assert key in current  # "present" is never a guess (False may be)
     for key in (b"a", b"b", b"c", b"d", b"e", b"f"):
         assert cache.get(key) == current.get(key)
+
+
+def test_a_key_rewritten_between_seal_and_commit_scans_once() -> None:
+    """The window between a checkpoint's seal and its commit: a key both sealed
+    and dirty is one entry, with its latest value."""
+    backend = MemoryBackend()
+    cache = WriteBackCache(backend, DATA)
+    cache.put(b"a", b"1")
+    cache.put(b"b", b"1")
+    sealed = dict(cache.seal())
+    assert list(cache.scan(None, None)) == [(b"a", b"1"), (b"b", b"1")]
+    cache.put(b"a", b"2")
+    cache.put(b"c", b"2")
+    assert list(cache.scan(None, None)) == [(b"a", b"2"), (b"b", b"1"), (b"c", b"2")]
+    backend.apply({DATA: sealed}, None)
+    cache.committed()
+    assert list(cache.scan(None, None)) == [(b"a", b"2"), (b"b", b"1"), (b"c", b"2")]
+    cache.abort()
+    assert list(cache.scan(None, None)) == [(b"a", b"1"), (b"b", b"1")]
 
 
 def test_committed_values_are_served_without_the_backend_until_they_age_out() -> None:
