@@ -100,3 +100,19 @@ def run_hopping_mean(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
     app.run()
     clock.stop()
     return seen[0]
+
+
+def run_session_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
+    """W1 on Quix: session windows per user key (30 s inactivity gap), count, on
+    update."""
+    app = _application(spec)
+    source = app.topic(spec.input_topic, value_deserializer="json")
+    sink = app.topic(output, value_serializer="json")
+    count, seen = _input_counter(app, spec, clock)
+    sdf = app.dataframe(source)
+    sdf = sdf.update(count)
+    sdf = sdf.session_window(30_000).count().current()
+    sdf.to_topic(sink)
+    app.run()
+    clock.stop()
+    return seen[0]

@@ -13,7 +13,8 @@ from tests.benchmarks import progress
 from tests.benchmarks.measurement import CaseSpec, Stopwatch
 
 APPS_DIR = Path(__file__).parent / "apps"
-APP_FILES = {"B1": "passthrough.py", "B2": "tumbling_count.py", "B3": "hopping_mean.py"}
+APP_FILES = {"B1": "passthrough.py", "B2": "tumbling_count.py", "B3": "hopping_mean.py",
+             "W1": "session_count.py"}
 # A safety net only: a healthy run is stopped by its last input, long before this.
 UNTIL_IDLE_S = 60.0
 
@@ -34,9 +35,10 @@ def passthrough_missing() -> str | None:
 
 
 def windows_missing() -> str | None:
-    """Why streamkit cannot run B2/B3 yet, or None."""
+    """Why streamkit cannot run B2, B3 or W1 yet, or None."""
     return passthrough_missing() or _missing("operators.windows:tumbling",
-                                             "operators.windows:hopping", "operators.agg:mean")
+                                             "operators.windows:hopping", "operators.windows:session",
+                                             "operators.agg:mean")
 
 
 def _run(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
@@ -69,5 +71,5 @@ def run_passthrough(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
 
 
 def run_windows(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
-    """B2 or B3 on streamkit; the number of inputs it processed."""
+    """B2, B3 or W1 on streamkit; the number of inputs it processed."""
     return _run(spec, output, clock)

@@ -1,9 +1,13 @@
-"""B2 and B3, windowed aggregations over RocksDB state with changelogs.
+"""B2, B3 and W1, windowed aggregations over RocksDB state with changelogs.
 
 * B2: re-key by page (repartition), tumbling 10 s windows with 2 s grace, count,
   one final result per window;
 * B3: hopping 60 s windows every 10 s per user, mean of amount, a result on every
-  update.
+  update;
+* W1 (ours, not in BENCHMARKS.md): session windows per user closed by 30 s of
+  inactivity, count, a result on every update. No click is late (the data's
+  disorder is under 2 s), so every system must write exactly one result per
+  input with exactly-once, at least one with at-least-once.
 
 Throughput is inputs per second from the first input to the final checkpoint. The
 number of outputs is recorded but not checked against a reference: which windows have
@@ -12,7 +16,8 @@ share of the inputs the written counts add up to is recorded too: the rest were
 late (or in windows still open at the end), and a system that drops an input as
 late does less work for it.
 
-The floors are :mod:`tests.benchmarks.windowed_floor`'s transforms run by
+The floors are :mod:`tests.benchmarks.windowed_floor`'s and
+:mod:`tests.benchmarks.session_floor`'s transforms run by
 :func:`tests.benchmarks.floor.run_floor`; B2 has a second one, ``floor-repartition``,
 which re-keys through a topic as the frameworks do. B2's floors take their input in
 event-time order across its partitions, as streamkit's worker does.
@@ -20,23 +25,30 @@ event-time order across its partitions, as streamkit's worker does.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 
 from tests.benchmarks.floor import repartition_topic, run_floor
 from tests.benchmarks.measurement import CaseResult, CaseSpec, Stopwatch, peak_rss_bytes
 from tests.benchmarks.passthrough import check_counts
+from tests.benchmarks.session_floor import session_count
 from tests.benchmarks.topics import count_committed, create_topics, delete_case_topics
 from tests.benchmarks.windowed_floor import hopping_mean, page_key, per_partition, tumbling_count
 
 
 def run(spec: CaseSpec) -> CaseResult:
-    """Measure B2 or B3 for ``spec.system``."""
+    """Measure B2, B3 or W1 for ``spec.system``."""
+    if spec.workload == "W1":  # one result per click: checked as B1's outputs are
+        spec = replace(spec, expected_outputs=spec.events)
     output = spec.name
     create_topics(spec.broker_url, [output])
     try:
         clock = Stopwatch()
         if spec.system == "floor" and spec.workload == "B2":
             consumed = run_floor(spec, output, tumbling_count(), clock, merge=True)
+        elif spec.system == "floor" and spec.workload == "W1":
+            consumed = run_floor(spec, output, session_count(), clock)
         elif spec.system == "floor":
             consumed = run_floor(spec, output, hopping_mean(), clock)
         elif spec.system == "floor-repartition":  # B2 only
@@ -46,7 +58,8 @@ def run(spec: CaseSpec) -> CaseResult:
         elif spec.system == "quix":
             from tests.benchmarks import quix_peer
 
-            quix_run = quix_peer.run_tumbling_count if spec.workload == "B2" else quix_peer.run_hopping_mean
+            quix_run = {"B2": quix_peer.run_tumbling_count, "B3": quix_peer.run_hopping_mean,
+                        "W1": quix_peer.run_session_count}[spec.workload]
             consumed = quix_run(spec, output, clock)
         elif spec.system == "streamkit":
             from tests.benchmarks import streamkit_apps

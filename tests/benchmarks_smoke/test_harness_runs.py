@@ -16,7 +16,7 @@ from tests.benchmarks.clickstream import clickstream, expected_passthrough_outpu
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 2_000
-WORKLOADS = "B6,B1,B2,B3"
+WORKLOADS = "B6,B1,B2,B3,W1"
 
 
 def kafka_bootstrap() -> str:
@@ -55,11 +55,13 @@ def expected_outputs() -> dict[str, int]:
     The input spans about 2 s of event time from an instant aligned to 10 s: no
     tumbling 10 s window closes (B2 writes nothing) and no hopping window does either,
     so every click updates all 6 of its 60 s / 10 s windows (B3 writes 6 per click).
+    No click is late for a session (W1 writes 1 per click).
     """
     events = clickstream(EVENTS, seed=42)
     first, last = min(e.timestamp for e in events), max(e.timestamp for e in events)
     assert first % 10_000 == 0 and last - first < 10_000, "the smoke input's premise changed"
-    return {"B1": expected_passthrough_outputs(events), "B2": 0, "B3": 6 * EVENTS}
+    return {"B1": expected_passthrough_outputs(events), "B2": 0, "B3": 6 * EVENTS,
+            "W1": EVENTS}
 
 
 def assert_counts_correct(session: dict, backend: str) -> None:
@@ -67,7 +69,7 @@ def assert_counts_correct(session: dict, backend: str) -> None:
     results = [r for r in session["results"] if r["spec"]["backend"] == backend]
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in results}
     assert {("B6", "streamkit"), ("B1", "floor"), ("B2", "floor"), ("B2", "floor-repartition"),
-            ("B3", "floor")} <= measured
+            ("B3", "floor"), ("W1", "streamkit"), ("W1", "floor")} <= measured
     for r in results:
         assert r["ok"], r["error"]
         if r["spec"]["workload"] == "B6":
@@ -91,7 +93,8 @@ def test_harness_measures_kafka_with_floor_and_quix(tmp_path):
     session = run_harness(tmp_path, "kafka", "--kafka", bootstrap)
     assert_counts_correct(session, "kafka")
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in session["results"]}
-    assert {("B6", "floor"), ("B1", "quix"), ("B2", "quix"), ("B3", "quix")} <= measured
+    assert {("B6", "floor"), ("B1", "quix"), ("B2", "quix"), ("B3", "quix"),
+            ("W1", "quix")} <= measured
     # The shared broker is left as it was found: no input, output or internal topics.
     run_id = session["settings"]["run_id"]
     topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
