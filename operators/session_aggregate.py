@@ -10,15 +10,31 @@ retraction is emitted for the absorbed sessions: the merged session, whose
 A session ``[start, end)`` closes when ``end + gap + grace <= stream time``
 (no on-time record can reach it any more). A closed session is final: a later
 record never extends or bridges it, and starts a new session instead.
+
+Each record needs its key's sessions. The processor keeps them decoded per key
+(read from the store once, then kept in step with every write), so a record
+costs a dict look-up rather than a range scan of the store. The cache lives and
+dies with the processor: a task recreated after an abort or a rebalance starts
+with an empty one.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
+from typing import Any
+
+from operators.pane_aggregate import CACHED_KEYS_LIMIT, MUTABLE_RESULTS
+from operators.results import WindowResult
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
 from streamkit.processor import Aggregator, Message
 
 EARLIEST = -(2**62)
+LATEST = 2**62
+
+Session = tuple[int, int, Any]
+"""``(start, end, accumulator)``."""
 
 
 class SessionWindowAggregate(WindowedAggregate):
@@ -44,18 +60,32 @@ class SessionWindowAggregate(WindowedAggregate):
             idle_timeout_ms=idle_timeout_ms,
         )
         self._gap_ms = gap_ms
+        # key -> its sessions in the store, by start (closed ones may linger)
+        self._sessions: dict[Any, list[Session]] = {}
 
     def _aggregate(self, message: Message, stream_time: int) -> bool:
         key = message.key
+        try:
+            return self._aggregate_key(key, message, stream_time)
+        except BaseException:
+            self._forget(key)  # an aggregator may have failed half-way through an update
+            raise
+
+    def _aggregate_key(self, key: Any, message: Message, stream_time: int) -> bool:
         timestamp = message.timestamp
         gap = self._gap_ms
-        touched = [
-            (start, end, accumulator)
-            # Sessions can be long, so any start up to timestamp + gap may reach
-            # back to the record; the store only holds sessions within retention.
-            for start, end, accumulator in self._store.fetch(key, EARLIEST, timestamp + gap)
-            if end - 1 + gap >= timestamp and self._is_open(end, stream_time)
-        ]
+        close_delay = self._close_delay_ms
+        known = self._key_sessions(key)
+        touched: list[Session] = []
+        kept: list[Session] = []
+        for session in known:
+            end = session[1]
+            if end + close_delay <= stream_time:
+                continue  # closed: never joined again, and gone from the store by retention
+            if session[0] - gap <= timestamp <= end - 1 + gap:
+                touched.append(session)
+            else:
+                kept.append(session)
         start, end = merged_session(timestamp, ((s, e) for s, e, _ in touched))
         if not self._is_open(end, stream_time):
             return False
@@ -67,5 +97,45 @@ class SessionWindowAggregate(WindowedAggregate):
                 self._store.delete(key, old_start, old_end)
         accumulator = aggregator.add(accumulator, message.value)
         self._store.put(key, start, end, accumulator)
+        kept.append((start, end, accumulator))
+        if len(kept) > 1:
+            kept.sort(key=_start_and_end)
+        self._remember(key, kept)
         self._updated(key, start, end, accumulator, new=True)
         return True
+
+    def _key_sessions(self, key: Any) -> list[Session]:
+        """``key``'s sessions, by start: from the cache, else from the store."""
+        try:
+            known = self._sessions.get(key)
+        except TypeError:  # an unhashable key (a list, a dict): read each time
+            known = None
+        if known is None:
+            known = list(self._store.fetch(key, EARLIEST, LATEST))
+        return known
+
+    def _remember(self, key: Any, sessions: list[Session]) -> None:
+        cache = self._sessions
+        if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
+            for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
+                del cache[old]
+        try:
+            cache[key] = sessions
+        except TypeError:
+            pass  # unhashable: not cached
+
+    def _forget(self, key: Any) -> None:
+        try:
+            self._sessions.pop(key, None)
+        except TypeError:
+            pass
+
+    def _emit(self, key: Any, start: int, end: int, accumulator: Any) -> None:
+        value = self._aggregator.result(accumulator)
+        if type(value) in MUTABLE_RESULTS:  # it may be the cached accumulator: hand out a copy
+            value = copy.deepcopy(value)
+        self._context.forward(key, WindowResult(key, start, end, value), end - 1)
+
+
+def _start_and_end(session: Session) -> tuple[int, int]:
+    return session[0], session[1]
