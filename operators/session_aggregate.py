@@ -116,13 +116,13 @@ class SessionWindowAggregate(WindowedAggregate):
 
     def _remember(self, key: Any, sessions: list[Session]) -> None:
         cache = self._sessions
-        if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
-            for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
-                del cache[old]
         try:
+            if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
+                for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
+                    del cache[old]
             cache[key] = sessions
         except TypeError:
-            pass  # unhashable: not cached
+            pass  # an unhashable key: not cached
 
     def _forget(self, key: Any) -> None:
         try:
