@@ -86,33 +86,28 @@ def run_tumbling_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
     return seen[0]
 
 
-def run_hopping_mean(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
-    """B3 on Quix: hopping 60 s / 10 s windows per user key, mean amount, on update."""
+def _run_per_key(spec: CaseSpec, output: str, clock: Stopwatch,
+                 build: Callable[[Any], Any]) -> int:
+    """Run ``build(dataframe)`` over the input (keyed by user, inputs counted
+    first) into ``output``; the number of inputs taken."""
     app = _application(spec)
     source = app.topic(spec.input_topic, value_deserializer="json")
     sink = app.topic(output, value_serializer="json")
     count, seen = _input_counter(app, spec, clock)
-    sdf = app.dataframe(source)
-    sdf = sdf.update(count)
-    sdf = sdf.apply(lambda v: v["amount"])
-    sdf = sdf.hopping_window(60_000, 10_000).mean().current()
-    sdf.to_topic(sink)
+    build(app.dataframe(source).update(count)).to_topic(sink)
     app.run()
     clock.stop()
     return seen[0]
+
+
+def run_hopping_mean(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
+    """B3 on Quix: hopping 60 s / 10 s windows per user key, mean amount, on update."""
+    return _run_per_key(spec, output, clock, lambda sdf: sdf.apply(lambda v: v["amount"])
+                        .hopping_window(60_000, 10_000).mean().current())
 
 
 def run_session_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
     """W1 on Quix: session windows per user key (30 s inactivity gap), count, on
     update."""
-    app = _application(spec)
-    source = app.topic(spec.input_topic, value_deserializer="json")
-    sink = app.topic(output, value_serializer="json")
-    count, seen = _input_counter(app, spec, clock)
-    sdf = app.dataframe(source)
-    sdf = sdf.update(count)
-    sdf = sdf.session_window(30_000).count().current()
-    sdf.to_topic(sink)
-    app.run()
-    clock.stop()
-    return seen[0]
+    return _run_per_key(spec, output, clock,
+                        lambda sdf: sdf.session_window(30_000).count().current())
