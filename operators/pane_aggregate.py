@@ -49,6 +49,17 @@ CACHED_KEYS_LIMIT = 50_000
 (and read back from the store when next used)."""
 
 
+def remember_key(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """``cache[key] = value`` in a processor's per-key cache, which keeps at most
+    :data:`CACHED_KEYS_LIMIT` keys: past it, the older half is dropped (and read
+    back from the store when next used). Raises ``TypeError`` for an unhashable
+    key."""
+    if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
+        for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
+            del cache[old]
+    cache[key] = value
+
+
 def panes_store_name(store_name: str) -> str:
     """The name of the store of panes that replaces window store ``store_name``.
 
@@ -123,11 +134,8 @@ class PanedWindowAggregate(FixedWindowAggregate):
         return True
 
     def _key_panes(self, key: Any) -> dict[int, Any]:
-        if len(self._panes) >= CACHED_KEYS_LIMIT:
-            for old in list(itertools.islice(self._panes, CACHED_KEYS_LIMIT // 2)):
-                del self._panes[old]
         panes: dict[int, Any] = {}
-        self._panes[key] = panes
+        remember_key(self._panes, key, panes)
         return panes
 
     def _load(self, key: Any, panes: dict[int, Any], start: int) -> Any:

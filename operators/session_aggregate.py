@@ -21,10 +21,9 @@ with an empty one.
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any
 
-from operators.pane_aggregate import CACHED_KEYS_LIMIT, MUTABLE_RESULTS
+from operators.pane_aggregate import MUTABLE_RESULTS, remember_key
 from operators.results import WindowResult
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
@@ -115,12 +114,8 @@ class SessionWindowAggregate(WindowedAggregate):
         return known
 
     def _remember(self, key: Any, sessions: list[Session]) -> None:
-        cache = self._sessions
         try:
-            if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
-                for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
-                    del cache[old]
-            cache[key] = sessions
+            remember_key(self._sessions, key, sessions)
         except TypeError:
             pass  # an unhashable key: not cached
 
