@@ -63,27 +63,20 @@ def session_count(gap_ms: int = 30_000, grace_ms: int = 0) -> Transform:
                 _sweep(state, closes_after)
                 state.sweep_at = stream_time + gap_ms
         user = click["user"]
-        sessions = state.sessions.get(user)
         start, end, count = ts, ts + 1, 1
-        if sessions:
-            kept = []
-            for session in sessions:
-                s_start, s_end, s_count = session
-                if (s_start - gap_ms <= ts <= s_end - 1 + gap_ms
-                        and s_end + closes_after > stream_time):
-                    start = min(start, s_start)
-                    end = max(end, s_end)
-                    count += s_count
-                else:
-                    kept.append(session)
-            if end + closes_after <= stream_time:
-                return ()  # late: its session has closed
-            kept.append([start, end, count])
-            state.sessions[user] = kept
-        else:
-            if end + closes_after <= stream_time:
-                return ()
-            state.sessions[user] = [[start, end, count]]
+        kept = []
+        for session in state.sessions.get(user, ()):
+            s_start, s_end, s_count = session
+            if s_start - gap_ms <= ts <= s_end - 1 + gap_ms and s_end + closes_after > stream_time:
+                start = min(start, s_start)
+                end = max(end, s_end)
+                count += s_count
+            else:
+                kept.append(session)
+        if end + closes_after <= stream_time:
+            return ()  # late: its session has closed
+        kept.append([start, end, count])
+        state.sessions[user] = kept
         return [(key, dumps({"user": user, "start": start, "end": end, "count": count}))]
 
     return transform
