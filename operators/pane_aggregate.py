@@ -35,14 +35,11 @@ import itertools
 from typing import Any
 
 from operators.results import WindowResult
-from operators.windowed_aggregate import FixedWindowAggregate
+from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
 from streamkit.processor import Aggregator, Message
 
 _UNKNOWN = object()
 """A pane not looked up in the store yet."""
-
-MUTABLE_RESULTS = frozenset((list, dict, set, bytearray))
-"""Result types a downstream step could change in place."""
 
 CACHED_KEYS_LIMIT = 50_000
 """Keys whose panes a processor keeps decoded; past it, the older half is dropped

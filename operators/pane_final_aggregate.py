@@ -35,9 +35,9 @@ from typing import Any
 
 import orjson
 
-from operators.pane_aggregate import MUTABLE_RESULTS, panes_apply
+from operators.pane_aggregate import panes_apply
 from operators.results import WindowResult
-from operators.windowed_aggregate import FixedWindowAggregate
+from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
 from operators.windows.assign import FIRST_START
 from streamkit.processor import Aggregator, KeyValueStore, Message, ProcessorContext
 

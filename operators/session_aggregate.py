@@ -20,11 +20,9 @@ with an empty one.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from operators.pane_aggregate import MUTABLE_RESULTS, remember_key
-from operators.results import WindowResult
+from operators.pane_aggregate import remember_key
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
 from streamkit.processor import Aggregator, Message
@@ -124,12 +122,6 @@ class SessionWindowAggregate(WindowedAggregate):
             self._sessions.pop(key, None)
         except TypeError:
             pass
-
-    def _emit(self, key: Any, start: int, end: int, accumulator: Any) -> None:
-        value = self._aggregator.result(accumulator)
-        if type(value) in MUTABLE_RESULTS:  # it may be the cached accumulator: hand out a copy
-            value = copy.deepcopy(value)
-        self._context.forward(key, WindowResult(key, start, end, value), end - 1)
 
 
 def _start_and_end(session: Session) -> tuple[int, int]:

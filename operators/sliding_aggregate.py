@@ -6,21 +6,61 @@ that appears after some of its records arrived (a record's left window, or a
 right window opened by a later or out-of-order record) is built by merging
 those per-timestamp accumulators, so out-of-order records need no replay.
 Existing windows that contain a new record just fold it in.
+
+Each record needs its key's nearby windows and record times. The processor
+keeps them decoded per key (:class:`_KeyState`, read from both stores at the
+key's first record, then kept in step with every write), so a record costs a
+few bisections rather than three or four range scans of the stores. The cache
+lives and dies with the processor: a task recreated after an abort or a
+rebalance starts with an empty one. Windows and record times that can no
+longer be used are dropped from it as their key is touched.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
+from operators.pane_aggregate import remember_key
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.assign import FIRST_START
 from operators.windows.sliding import new_window_starts
 from streamkit.processor import Aggregator, Message, ProcessorContext, WindowStore
 
+EARLIEST = -(2**62)
+LATEST = 2**62
+
 
 def by_time_store_name(store_name: str) -> str:
     """The name of the per-timestamp store that backs sliding windows."""
     return f"{store_name}-by-time"
+
+
+class _KeyState:
+    """One key's windows (by start) and per-timestamp accumulators (by record
+    time), as in the stores, each with its starts or times kept sorted."""
+
+    __slots__ = ("buckets", "starts", "times", "windows")
+
+    def __init__(self) -> None:
+        self.windows: dict[int, Any] = {}
+        self.starts: list[int] = []
+        self.buckets: dict[int, Any] = {}
+        self.times: list[int] = []
+
+    def drop_windows_before(self, start: int) -> None:
+        """Forget the windows that start before ``start``."""
+        cut = bisect_left(self.starts, start)
+        for old in self.starts[:cut]:
+            del self.windows[old]
+        del self.starts[:cut]
+
+    def drop_buckets_before(self, time: int) -> None:
+        """Forget the record times before ``time``."""
+        cut = bisect_left(self.times, time)
+        for old in self.times[:cut]:
+            del self.buckets[old]
+        del self.times[:cut]
 
 
 class SlidingWindowAggregate(WindowedAggregate):
@@ -45,53 +85,97 @@ class SlidingWindowAggregate(WindowedAggregate):
             idle_timeout_ms=idle_timeout_ms,
         )
         self._difference_ms = difference_ms
+        self._keys: dict[Any, _KeyState] = {}
 
     def init(self, context: ProcessorContext) -> None:
         super().init(context)
         self._by_time: WindowStore = context.get_store(by_time_store_name(self._store_name))
 
     def _aggregate(self, message: Message, stream_time: int) -> bool:
+        t = message.timestamp
+        if t < FIRST_START or not self._is_open(t + self._difference_ms + 1, stream_time):
+            return False  # before the epoch, or its latest window [t, t + d] is closed
         key = message.key
+        try:
+            self._aggregate_key(key, self._key_state(key, stream_time), message, stream_time)
+        except BaseException:
+            self._forget(key)  # an aggregator may have failed half-way through an update
+            raise
+        return True
+
+    def _aggregate_key(self, key: Any, state: _KeyState, message: Message,
+                       stream_time: int) -> None:
         t = message.timestamp
         d = self._difference_ms
-        if t < FIRST_START or not self._is_open(t + d + 1, stream_time):
-            return False  # before the epoch, or its latest window [t, t + d] is closed
+        value = message.value
         aggregator = self._aggregator
-        by_time = self._by_time
         store = self._store
+        windows, starts, times = state.windows, state.starts, state.times
 
-        by_time.update(key, t, t + 1, lambda bucket: aggregator.add(
-            aggregator.initialize() if bucket is None else bucket, message.value))
+        bucket = state.buckets.get(t)
+        if bucket is None:
+            insort(times, t)
+            bucket = aggregator.initialize()
+        bucket = state.buckets[t] = aggregator.add(bucket, value)
+        self._by_time.put(key, t, t + 1, bucket)
 
-        existing = set()
-        for start, end, accumulator in list(store.fetch(key, t - d, t)):
-            existing.add(start)
+        # The windows holding t that exist: those starting in [t - d, t].
+        for start in starts[bisect_left(starts, t - d):bisect_right(starts, t)]:
+            end = start + d + 1
             if self._is_open(end, stream_time):
-                accumulator = aggregator.add(accumulator, message.value)
+                accumulator = windows[start] = aggregator.add(windows[start], value)
                 store.put(key, start, end, accumulator)
                 self._updated(key, start, end, accumulator, new=False)
 
-        nearby = [start for start, _end, _acc in by_time.fetch(key, t - d - 1, t + d + 1)]
+        nearby = times[bisect_left(times, t - d - 1):bisect_right(times, t + d + 1)]
         for start in new_window_starts(t, nearby, difference_ms=d):
             end = start + d + 1
-            if start in existing or not self._is_open(end, stream_time):
-                continue
-            if start > t and store.get(key, start, end) is not None:
-                continue  # a right window after t: existed, does not contain t
-            accumulator = self._accumulate_range(key, start, end)
+            if start in windows or not self._is_open(end, stream_time):
+                continue  # exists (and, if it holds t, was updated above), or closed
+            accumulator = aggregator.initialize()
+            for time in times[bisect_left(times, start):bisect_left(times, end)]:
+                accumulator = aggregator.merge(accumulator, state.buckets[time])
+            windows[start] = accumulator
+            insort(starts, start)
             store.put(key, start, end, accumulator)
-            existing.add(start)
             self._updated(key, start, end, accumulator, new=True)
-        return True
 
-    def _accumulate_range(self, key: Any, start: int, end: int) -> Any:
-        """The merge, in time order, of the key's per-timestamp accumulators in
-        ``[start, end)``."""
-        aggregator = self._aggregator
-        accumulator = aggregator.initialize()
-        for _start, _end, bucket in self._by_time.fetch(key, start, end - 1):
-            accumulator = aggregator.merge(accumulator, bucket)
-        return accumulator
+    def _key_state(self, key: Any, stream_time: int) -> _KeyState:
+        """``key``'s windows and record times: from the cache, else from the
+        stores; what can no longer be used dropped."""
+        try:
+            state = self._keys.get(key)
+        except TypeError:  # an unhashable key (a list, a dict): read each time
+            state = self._read_key(key)
+        else:
+            if state is None:
+                state = self._read_key(key)
+                remember_key(self._keys, key, state)
+        d, close_delay = self._difference_ms, self._close_delay_ms
+        # A window [s, s + d + 1) is closed once s + d + 1 + grace <= stream time;
+        # a record time is needed until its right window closes (see _after_close).
+        first_open = stream_time - d - close_delay
+        if state.starts and state.starts[0] < first_open:
+            state.drop_windows_before(first_open)
+        if state.times and state.times[0] < first_open - 1:
+            state.drop_buckets_before(first_open - 1)
+        return state
+
+    def _read_key(self, key: Any) -> _KeyState:
+        state = _KeyState()
+        for start, _end, accumulator in self._store.fetch(key, EARLIEST, LATEST):
+            state.windows[start] = accumulator
+            state.starts.append(start)
+        for time, _end, bucket in self._by_time.fetch(key, EARLIEST, LATEST):
+            state.buckets[time] = bucket
+            state.times.append(time)
+        return state
+
+    def _forget(self, key: Any) -> None:
+        try:
+            self._keys.pop(key, None)
+        except TypeError:
+            pass
 
     def _after_close(self, stream_time: int) -> None:
         # A record's accumulator is needed until its right window [t + 1, t + d + 1]

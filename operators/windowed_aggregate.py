@@ -17,6 +17,7 @@ one precomputed number, :attr:`WindowedAggregate._close_at`.
 
 from __future__ import annotations
 
+import copy
 import heapq
 from typing import Any
 
@@ -34,6 +35,9 @@ LATE = "late"
 """The output that receives records too late for every window they belong to."""
 
 LATE_RECORDS_METRIC = "late_records_dropped"
+
+MUTABLE_RESULTS = frozenset((list, dict, set, bytearray))
+"""Result types a downstream step could change in place."""
 
 _NEVER = 2**63
 """A ``_close_at`` no stream time reaches: no window is waiting to close."""
@@ -136,8 +140,10 @@ class WindowedAggregate:
             self._close_at = end + self._close_delay_ms
 
     def _emit(self, key: Any, start: int, end: int, accumulator: Any) -> None:
-        result = WindowResult(key, start, end, self._aggregator.result(accumulator))
-        self._context.forward(key, result, end - 1)
+        value = self._aggregator.result(accumulator)
+        if type(value) in MUTABLE_RESULTS:  # it may be a cached accumulator: hand out a copy
+            value = copy.deepcopy(value)
+        self._context.forward(key, WindowResult(key, start, end, value), end - 1)
 
     def _after_close(self, stream_time: int) -> None:
         """Hook run after windows closed at ``stream_time`` were emitted."""

@@ -3,6 +3,8 @@ harness (not a test: no timing is asserted anywhere).
 
 * B2-style: keyed by page, tumbling 10 s windows (2 s grace), count, emit final;
 * B3-style: keyed by user, hopping 60 s / 10 s, mean of amount, emit on update;
+* W1-style: keyed by user, sessions (30 s gap), count, emit on update;
+* W2-style: keyed by user, sliding windows (10 s difference), count, emit on update;
 
 each on the in-memory and on the RocksDB window store, with a checkpoint every
 ``CHECKPOINT_EVERY`` records (about one 1 s commit interval's worth). Inputs are
@@ -80,9 +82,21 @@ def b3_harness(store: str, state_dir: Path) -> Harness:
     return Harness(plan, store=store, state_dir=state_dir)
 
 
+def w1_harness(store: str, state_dir: Path) -> Harness:
+    plan = windows.session(30_000).aggregate_plan(agg.count(), store_name="w1", emit_final=False)
+    return Harness(plan, store=store, state_dir=state_dir)
+
+
+def w2_harness(store: str, state_dir: Path) -> Harness:
+    plan = windows.sliding(10_000).aggregate_plan(agg.count(), store_name="w2", emit_final=False)
+    return Harness(plan, store=store, state_dir=state_dir)
+
+
 WORKLOADS: dict[str, tuple[Callable[[int], Records], Callable[[str, Path], Harness], int]] = {
     "B2": (b2_records, b2_harness, 300_000),
     "B3": (b3_records, b3_harness, 100_000),
+    "W1": (b3_records, w1_harness, 100_000),
+    "W2": (b3_records, w2_harness, 100_000),
 }
 
 
@@ -109,8 +123,9 @@ def run_once(workload: str, store: str, records: Records) -> float:
     return len(records) / elapsed
 
 
-def measure(repeats: int, count: int | None) -> None:
-    for workload, (make_records, _, default_count) in WORKLOADS.items():
+def measure(repeats: int, count: int | None, workloads: list[str]) -> None:
+    for workload in workloads:
+        make_records, _, default_count = WORKLOADS[workload]
         records = make_records(count or default_count)
         gc.freeze()  # the runtime holds no list of decoded inputs for the GC to walk
         rates: dict[str, list[float]] = {"memory": [], "rocksdb": []}
@@ -150,6 +165,8 @@ def profile(workload: str, store: str, count: int | None, limit: int, sampling: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help=f"comma-separated, of {','.join(WORKLOADS)} (default all)")
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--profile", nargs=2, metavar=("WORKLOAD", "STORE"))
     parser.add_argument("--limit", type=int, default=25)
@@ -158,7 +175,7 @@ def main() -> None:
     if args.profile:
         profile(args.profile[0], args.profile[1], args.count, args.limit, args.sampling)
     else:
-        measure(args.repeats, args.count)
+        measure(args.repeats, args.count, args.workloads.split(","))
 
 
 if __name__ == "__main__":
