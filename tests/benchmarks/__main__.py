@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run benchmarks and write results")
-    run.add_argument("--workloads", type=_csv, default=["B6", "B1", "B2", "B3", "W1"],
-                     help=f"comma-separated, of {','.join(WORKLOADS)} (default B6,B1,B2,B3,W1)")
+    run.add_argument("--workloads", type=_csv, default=["B6", "B1", "B2", "B3", "W1", "W2"],
+                     help=f"comma-separated, of {','.join(WORKLOADS)} (default B6,B1,B2,B3,W1,W2)")
     run.add_argument("--backends", type=_csv, default=list(BACKENDS))
     run.add_argument("--guarantees", type=_csv, default=list(GUARANTEES))
     run.add_argument("--events", type=int, default=1_000_000, help="inputs per case")

@@ -111,3 +111,9 @@ def run_session_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
     update."""
     return _run_per_key(spec, output, clock,
                         lambda sdf: sdf.session_window(30_000).count().current())
+
+
+def run_sliding_count(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
+    """W2 on Quix: sliding windows per user key (10 s, 2 s grace), count, on update."""
+    return _run_per_key(spec, output, clock,
+                        lambda sdf: sdf.sliding_window(10_000, grace_ms=2_000).count().current())

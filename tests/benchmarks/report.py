@@ -227,7 +227,7 @@ def render(session: Session) -> str:
         "",
     ]
     lines += _b6_section(table)
-    for workload in ("B1", "B2", "B3", "W1", "B4", "B5"):
+    for workload in ("B1", "B2", "B3", "W1", "W2", "B4", "B5"):
         lines += _processing_section(workload, table)
     lines += _latency_section(table)
     failures = [r for r in session.results if not r.ok]

@@ -20,6 +20,7 @@ from tests.benchmarks.clickstream import expected_passthrough_outputs
 from tests.benchmarks.datasets import clickstream_dataset, raw_dataset
 from tests.benchmarks.latency import LATENCY_S
 from tests.benchmarks.measurement import RESULT_PREFIX, CaseResult, CaseSpec
+from tests.benchmarks.sliding_floor import expected_outputs as expected_sliding_outputs
 from tests.benchmarks.topics import create_topics, delete_topics, load
 from tests.benchmarks.workloads import SYSTEMS, WORKLOADS, not_measured
 
@@ -118,14 +119,17 @@ def run_session(
     for count in sorted({s.events for s in plan if s.workload == "B6"}):
         log(f"generating {count} raw records (seed {seed})")
         raw_dataset(count, seed)  # fills the cache so that no child pays for it
-    # One input topic per (event count, backend); expected B1 outputs per event count.
+    # One input topic per (event count, backend); what B1 and W2 must write, per
+    # (event count, workload).
     inputs: dict[tuple[int, str], str] = {}
-    expected: dict[int, int] = {}
+    expected: dict[tuple[int, str], int] = {}
     try:
         for count in sorted({s.events for s in plan if WORKLOADS[s.workload].needs_input}):
             log(f"generating {count} clickstream events (seed {seed})")
             data = clickstream_dataset(count, seed)
-            expected[count] = expected_passthrough_outputs(data)
+            expected[(count, "B1")] = expected_passthrough_outputs(data)
+            if any(s.workload == "W2" and s.events == count for s in plan):
+                expected[(count, "W2")] = expected_sliding_outputs(data)
             for backend in sorted({s.backend for s in plan if s.events == count
                                    and _preloaded(s)}):
                 topic = f"bench-{run_id}-clicks-{count}-{backend}"
@@ -141,7 +145,7 @@ def run_session(
                 spec = CaseSpec(
                     **{**spec.__dict__, "repeat": repeat,
                        "input_topic": inputs.get((spec.events, spec.backend), "") if needs else "",
-                       "expected_outputs": expected[spec.events] if spec.workload == "B1" else -1,
+                       "expected_outputs": expected.get((spec.events, spec.workload), -1),
                        "scratch_dir": str(case_scratch)}
                 )
                 timeout = case_timeout_s or 120 + spec.events / 500

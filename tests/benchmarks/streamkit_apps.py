@@ -14,7 +14,7 @@ from tests.benchmarks.measurement import CaseSpec, Stopwatch
 
 APPS_DIR = Path(__file__).parent / "apps"
 APP_FILES = {"B1": "passthrough.py", "B2": "tumbling_count.py", "B3": "hopping_mean.py",
-             "W1": "session_count.py"}
+             "W1": "session_count.py", "W2": "sliding_count.py"}
 # A safety net only: a healthy run is stopped by its last input, long before this.
 UNTIL_IDLE_S = 60.0
 
@@ -35,10 +35,10 @@ def passthrough_missing() -> str | None:
 
 
 def windows_missing() -> str | None:
-    """Why streamkit cannot run B2, B3 or W1 yet, or None."""
-    return passthrough_missing() or _missing("operators.windows:tumbling",
-                                             "operators.windows:hopping", "operators.windows:session",
-                                             "operators.agg:mean")
+    """Why streamkit cannot run B2, B3, W1 or W2 yet, or None."""
+    return passthrough_missing() or _missing(
+        "operators.windows:tumbling", "operators.windows:hopping", "operators.windows:session",
+        "operators.windows:sliding", "operators.agg:mean")
 
 
 def _run(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
@@ -71,5 +71,5 @@ def run_passthrough(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
 
 
 def run_windows(spec: CaseSpec, output: str, clock: Stopwatch) -> int:
-    """B2, B3 or W1 on streamkit; the number of inputs it processed."""
+    """B2, B3, W1 or W2 on streamkit; the number of inputs it processed."""
     return _run(spec, output, clock)

@@ -1,4 +1,4 @@
-"""B2, B3 and W1, windowed aggregations over RocksDB state with changelogs.
+"""B2, B3, W1 and W2, windowed aggregations over RocksDB state with changelogs.
 
 * B2: re-key by page (repartition), tumbling 10 s windows with 2 s grace, count,
   one final result per window;
@@ -7,7 +7,16 @@
 * W1 (ours, not in BENCHMARKS.md): session windows per user closed by 30 s of
   inactivity, count, a result on every update. No click is late (the data's
   disorder is under 2 s), so every system must write exactly one result per
-  input with exactly-once, at least one with at-least-once.
+  input with exactly-once, at least one with at-least-once;
+* W2 (ours, not in BENCHMARKS.md): sliding windows per user (10 s difference, 2 s
+  grace), count, a result for every window a click changes or opens. The grace
+  covers the data's disorder, so no window a click belongs to has closed when it
+  arrives: what is written depends only on each user's clicks in partition order,
+  the same for every system that implements Kafka Streams' sliding windows, and
+  checked (the runner computes it with the floor). Quix Streams' ``current()``
+  emits only the windows that end at a click, not the right windows a click
+  changes or opens, so it writes about one result per click where streamkit and
+  the floor write about two; its count is recorded, not checked.
 
 Throughput is inputs per second from the first input to the final checkpoint. The
 number of outputs is recorded but not checked against a reference: which windows have
@@ -17,7 +26,8 @@ late (or in windows still open at the end), and a system that drops an input as
 late does less work for it.
 
 The floors are :mod:`tests.benchmarks.windowed_floor`'s and
-:mod:`tests.benchmarks.session_floor`'s transforms run by
+:mod:`tests.benchmarks.session_floor`'s and :mod:`tests.benchmarks.sliding_floor`'s
+transforms run by
 :func:`tests.benchmarks.floor.run_floor`; B2 has a second one, ``floor-repartition``,
 which re-keys through a topic as the frameworks do. B2's floors take their input in
 event-time order across its partitions, as streamkit's worker does.
@@ -33,14 +43,17 @@ from tests.benchmarks.floor import repartition_topic, run_floor
 from tests.benchmarks.measurement import CaseResult, CaseSpec, Stopwatch, peak_rss_bytes
 from tests.benchmarks.passthrough import check_counts
 from tests.benchmarks.session_floor import session_count
+from tests.benchmarks.sliding_floor import sliding_count
 from tests.benchmarks.topics import count_committed, create_topics, delete_case_topics
 from tests.benchmarks.windowed_floor import hopping_mean, page_key, per_partition, tumbling_count
 
 
 def run(spec: CaseSpec) -> CaseResult:
-    """Measure B2, B3 or W1 for ``spec.system``."""
+    """Measure B2, B3, W1 or W2 for ``spec.system``."""
     if spec.workload == "W1":  # one result per click: checked as B1's outputs are
         spec = replace(spec, expected_outputs=spec.events)
+    if spec.workload == "W2" and spec.system == "quix":  # fewer results: see the module
+        spec = replace(spec, expected_outputs=-1)
     output = spec.name
     create_topics(spec.broker_url, [output])
     try:
@@ -49,6 +62,8 @@ def run(spec: CaseSpec) -> CaseResult:
             consumed = run_floor(spec, output, tumbling_count(), clock, merge=True)
         elif spec.system == "floor" and spec.workload == "W1":
             consumed = run_floor(spec, output, session_count(), clock)
+        elif spec.system == "floor" and spec.workload == "W2":
+            consumed = run_floor(spec, output, sliding_count(), clock)
         elif spec.system == "floor":
             consumed = run_floor(spec, output, hopping_mean(), clock)
         elif spec.system == "floor-repartition":  # B2 only
@@ -59,7 +74,8 @@ def run(spec: CaseSpec) -> CaseResult:
             from tests.benchmarks import quix_peer
 
             quix_run = {"B2": quix_peer.run_tumbling_count, "B3": quix_peer.run_hopping_mean,
-                        "W1": quix_peer.run_session_count}[spec.workload]
+                        "W1": quix_peer.run_session_count,
+                        "W2": quix_peer.run_sliding_count}[spec.workload]
             consumed = quix_run(spec, output, clock)
         elif spec.system == "streamkit":
             from tests.benchmarks import streamkit_apps

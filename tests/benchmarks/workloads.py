@@ -50,6 +50,8 @@ WORKLOADS = {
                  GUARANTEES, True, "tests.benchmarks.windowed:run"),
         Workload("W1", "session windows per user (30 s gap), count, emit on update",
                  GUARANTEES, True, "tests.benchmarks.windowed:run"),
+        Workload("W2", "sliding windows per user (10 s, 2 s grace), count, emit on update",
+                 GUARANTEES, True, "tests.benchmarks.windowed:run"),
         Workload("B4", "stream-table join: orders enriched from a 100,000-key customer table",
                  GUARANTEES, True, ""),
         Workload("B5", "projection rebuild: replay account events from offset 0 into balances",
@@ -98,7 +100,7 @@ def not_measured(workload: str, system: str, backend: str) -> str | None:
         from tests.benchmarks.streamkit_apps import passthrough_missing
 
         return passthrough_missing()
-    if workload in ("B2", "B3", "W1"):
+    if workload in ("B2", "B3", "W1", "W2"):
         from tests.benchmarks.streamkit_apps import windows_missing
 
         return windows_missing()

@@ -13,10 +13,11 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 from tests.benchmarks.clickstream import clickstream, expected_passthrough_outputs
+from tests.benchmarks.sliding_floor import expected_outputs as expected_sliding_outputs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 2_000
-WORKLOADS = "B6,B1,B2,B3,W1"
+WORKLOADS = "B6,B1,B2,B3,W1,W2"
 
 
 def kafka_bootstrap() -> str:
@@ -55,13 +56,20 @@ def expected_outputs() -> dict[str, int]:
     The input spans about 2 s of event time from an instant aligned to 10 s: no
     tumbling 10 s window closes (B2 writes nothing) and no hopping window does either,
     so every click updates all 6 of its 60 s / 10 s windows (B3 writes 6 per click).
-    No click is late for a session (W1 writes 1 per click).
+    No click is late for a session (W1 writes 1 per click). W2's 2 s grace covers
+    the input's disorder, so no sliding window closes before its clicks arrive
+    and what W2 writes is the floor's output over the input in any partitioning
+    (the floor is checked against streamkit's operator in test_sliding_floor).
+    Quix writes only those of W2's windows that end at a click (see
+    tests/benchmarks/windowed.py): at least one per click, fewer than the others.
     """
     events = clickstream(EVENTS, seed=42)
     first, last = min(e.timestamp for e in events), max(e.timestamp for e in events)
     assert first % 10_000 == 0 and last - first < 10_000, "the smoke input's premise changed"
+    w2 = expected_sliding_outputs(events)
+    assert w2 >= EVENTS, "every click writes at least its left window"
     return {"B1": expected_passthrough_outputs(events), "B2": 0, "B3": 6 * EVENTS,
-            "W1": EVENTS}
+            "W1": EVENTS, "W2": w2}
 
 
 def assert_counts_correct(session: dict, backend: str) -> None:
@@ -69,14 +77,19 @@ def assert_counts_correct(session: dict, backend: str) -> None:
     results = [r for r in session["results"] if r["spec"]["backend"] == backend]
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in results}
     assert {("B6", "streamkit"), ("B1", "floor"), ("B2", "floor"), ("B2", "floor-repartition"),
-            ("B3", "floor"), ("W1", "streamkit"), ("W1", "floor")} <= measured
+            ("B3", "floor"), ("W1", "streamkit"), ("W1", "floor"), ("W2", "streamkit"),
+            ("W2", "floor")} <= measured
     for r in results:
         assert r["ok"], r["error"]
         if r["spec"]["workload"] == "B6":
             assert r["counts"] == {"produced": EVENTS, "consumed": EVENTS}
         else:
             assert r["counts"]["consumed"] == EVENTS
-            assert r["counts"]["written"] == expected[r["spec"]["workload"]], r["spec"]
+            workload, written = r["spec"]["workload"], r["counts"]["written"]
+            if workload == "W2" and r["spec"]["system"] == "quix":
+                assert EVENTS <= written < expected["W2"], r["spec"]
+            else:
+                assert written == expected[workload], r["spec"]
         assert r["peak_rss_bytes"] > 0
 
 
@@ -94,7 +107,7 @@ def test_harness_measures_kafka_with_floor_and_quix(tmp_path):
     assert_counts_correct(session, "kafka")
     measured = {(r["spec"]["workload"], r["spec"]["system"]) for r in session["results"]}
     assert {("B6", "floor"), ("B1", "quix"), ("B2", "quix"), ("B3", "quix"),
-            ("W1", "quix")} <= measured
+            ("W1", "quix"), ("W2", "quix")} <= measured
     # The shared broker is left as it was found: no input, output or internal topics.
     run_id = session["settings"]["run_id"]
     topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
