@@ -3,25 +3,15 @@ the same result for every click, on random out-of-order streams, without a broke
 
 import doctest
 
-import orjson
+from floor_check import click, floor_and_streamkit, results, streams, windowed_count_app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from operators import agg, windows
-from streamkit import App
-from streamkit.testing import TestDriver
 from tests.benchmarks import session_floor
 from tests.benchmarks.session_floor import session_count
 
 GAP = 1_000
-
-
-def click(ts: int, user: str = "u1") -> bytes:
-    return orjson.dumps({"user": user, "page": "/p/1", "amount": 1, "ts": ts})
-
-
-def results(outputs) -> list[dict]:
-    return [orjson.loads(value) for _key, value in outputs]
 
 
 def test_a_click_within_the_gap_extends_the_session_and_one_past_it_starts_another():
@@ -43,28 +33,12 @@ def test_a_closed_session_is_never_joined_and_its_late_clicks_drop():
     assert count(b"u1", click(500), 0) == ()  # its session would close by 1,501: late
 
 
-def session_app(grace: int) -> App:
-    app = App("session-floor-check")
-    clicks = app.topic("clicks", value="json")
-    out = app.topic("out", value="json")
-    (app.stream(clicks).window(windows.session(GAP, grace)).aggregate(agg.count(), name="c").updates()
-     .map(lambda w: {"user": w.key, "start": w.start, "end": w.end, "count": w.value}).to(out))
-    return app
-
-
-streams = st.lists(st.tuples(st.integers(0, 4_000), st.sampled_from(["u1", "u2", "u3"])),
-                   max_size=40)
-
-
 @settings(max_examples=150, deadline=None)
 @given(streams, st.sampled_from([0, 500, 2_000]))
 def test_the_floor_writes_what_streamkit_writes_for_any_stream(stream, grace):
-    count = session_count(gap_ms=GAP, grace_ms=grace)
-    floor = [result for ts, user in stream for result in results(count(user.encode(), click(ts, user), 0))]
-    with TestDriver(session_app(grace)) as driver:
-        for ts, user in stream:
-            driver.pipe_bytes("clicks", click(ts, user), user.encode(), timestamp=ts)
-        streamkit = [value for _key, value, _ts in driver.read("out")]
+    app = windowed_count_app("session-floor-check", lambda clicks: clicks.window(
+        windows.session(GAP, grace)).aggregate(agg.count(), name="c"))
+    floor, streamkit = floor_and_streamkit(session_count(gap_ms=GAP, grace_ms=grace), app, stream)
     assert floor == streamkit
 
 

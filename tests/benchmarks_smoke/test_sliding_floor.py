@@ -4,25 +4,15 @@ broker."""
 
 import doctest
 
-import orjson
+from floor_check import click, floor_and_streamkit, results, streams, windowed_count_app
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from operators import agg, windows
-from streamkit import App
-from streamkit.testing import TestDriver
 from tests.benchmarks import sliding_floor
 from tests.benchmarks.sliding_floor import sliding_count
 
 DIFFERENCE = 1_000
-
-
-def click(ts: int, user: str = "u1") -> bytes:
-    return orjson.dumps({"user": user, "page": "/p/1", "amount": 1, "ts": ts})
-
-
-def results(outputs) -> list[dict]:
-    return [orjson.loads(value) for _key, value in outputs]
 
 
 def test_a_late_click_opens_the_right_window_of_an_earlier_one():
@@ -36,29 +26,12 @@ def test_a_late_click_opens_the_right_window_of_an_earlier_one():
     assert count(b"u1", click(6_000), 0) == ()  # its last window [6,000, 7,001) has closed
 
 
-def sliding_app(grace: int) -> App:
-    app = App("sliding-floor-check")
-    clicks = app.topic("clicks", value="json")
-    out = app.topic("out", value="json")
-    (app.stream(clicks).window(windows.sliding(DIFFERENCE, grace)).aggregate(agg.count(), name="c")
-     .updates().map(lambda w: {"user": w.key, "start": w.start, "end": w.end, "count": w.value})
-     .to(out))
-    return app
-
-
-streams = st.lists(st.tuples(st.integers(0, 4_000), st.sampled_from(["u1", "u2", "u3"])),
-                   max_size=40)
-
-
 @settings(max_examples=150, deadline=None)
 @given(streams, st.sampled_from([0, 500, 2_000]))
 def test_the_floor_writes_what_streamkit_writes_for_any_stream(stream, grace):
-    count = sliding_count(difference_ms=DIFFERENCE, grace_ms=grace)
-    floor = [result for ts, user in stream for result in results(count(user.encode(), click(ts, user), 0))]
-    with TestDriver(sliding_app(grace)) as driver:
-        for ts, user in stream:
-            driver.pipe_bytes("clicks", click(ts, user), user.encode(), timestamp=ts)
-        streamkit = [value for _key, value, _ts in driver.read("out")]
+    app = windowed_count_app("sliding-floor-check", lambda clicks: clicks.window(
+        windows.sliding(DIFFERENCE, grace)).aggregate(agg.count(), name="c"))
+    floor, streamkit = floor_and_streamkit(sliding_count(DIFFERENCE, grace), app, stream)
     assert floor == streamkit
 
 
