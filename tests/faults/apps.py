@@ -8,6 +8,7 @@ broker. A test writes a one-line app file that calls one of these builders (see
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from operators import agg, windows
 from streamkit import App
@@ -54,16 +55,36 @@ def hopping_counter(name: str, clicks: str, views: str) -> App:
     return _page_counter(name, clicks, views, step_ms=HOP_MS)
 
 
-def _page_counter(name: str, clicks: str, views: str, *, step_ms: int) -> App:
+SESSION_GAP_MS = 100
+
+
+def session_counter(name: str, clicks: str, views: str) -> App:
+    """:func:`window_counter` in sessions (``SESSION_GAP_MS`` of inactivity), whose
+    processor keeps each page's sessions decoded between records."""
+    spec = windows.session(timedelta(milliseconds=SESSION_GAP_MS),
+                           grace=timedelta(milliseconds=GRACE_MS))
+    return _page_counter(name, clicks, views, spec=spec)
+
+
+def sliding_counter(name: str, clicks: str, views: str) -> App:
+    """:func:`window_counter` in sliding windows (``WINDOW_MS`` difference), whose
+    processor keeps each page's windows and click times decoded between records."""
+    spec = windows.sliding(timedelta(milliseconds=WINDOW_MS), grace=timedelta(milliseconds=GRACE_MS))
+    return _page_counter(name, clicks, views, spec=spec)
+
+
+def _page_counter(name: str, clicks: str, views: str, *, step_ms: int = WINDOW_MS,
+                  spec: Any = None) -> App:
     app = App(name, commit_interval_ms=COMMIT_INTERVAL_MS)
     source = app.topic(clicks, value="json", partitions=PARTITIONS)
     sink = app.topic(views, value="json", partitions=PARTITIONS)
+    if spec is None:
+        spec = windows.hopping(timedelta(milliseconds=WINDOW_MS), timedelta(milliseconds=step_ms),
+                               grace=timedelta(milliseconds=GRACE_MS))
     (
         app.stream(source, timestamp=lambda click: click["ts"])
         .group_by(lambda click: click["page"], name="by-page")
-        .window(windows.hopping(timedelta(milliseconds=WINDOW_MS),
-                                timedelta(milliseconds=step_ms),
-                                grace=timedelta(milliseconds=GRACE_MS)))
+        .window(spec)
         .aggregate(agg.count(), name="views-per-page")
         .final()
         .map(lambda w: {"page": w.key, "window_start": w.start, "window_end": w.end,

@@ -1,17 +1,22 @@
 """Issue 6's crash test: examples/page_views.py's shape (clicks repartitioned by
-page, tumbling windows with grace, one final result per window) under
-exactly-once, SIGKILLed several times: every window is emitted exactly once,
-none is lost, and every count equals the reference.
+page, windows with grace, one final result per window) under exactly-once,
+SIGKILLed several times: every window is emitted exactly once, none is lost, and
+every count equals the reference. Tumbling, hopping (from panes), session and
+sliding windows.
 
 All clicks go to one input partition in timestamp order (jittered by less than
 the grace), so the order each windowing task sees, and therefore the reference,
-does not depend on how the kills interleave the input partitions.
+does not depend on how the kills interleave the input partitions. Since no click
+is later than the grace, no window closes before all its clicks arrived, so the
+final sessions and sliding windows do not depend on the order either: they
+follow from each page's click times as the definitions in docs/windows.md say.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from pathlib import Path
 
@@ -19,7 +24,7 @@ import orjson
 import pytest
 
 from streamkit.log import Broker
-from tests.faults.apps import GRACE_MS, HOP_MS, PARTITIONS, WINDOW_MS
+from tests.faults.apps import GRACE_MS, HOP_MS, PARTITIONS, SESSION_GAP_MS, WINDOW_MS
 from tests.faults.inputs import Feeder, produce_values
 from tests.faults.killing import JOINED, KillRun
 from tests.faults.processes import restored_counts, write_app_file
@@ -36,19 +41,63 @@ def clicks(seed: int, count: int, pages: int) -> list[dict[str, object]]:
              "ts": BASE_TS + i * STEP_MS - rng.randrange(JITTER_MS)} for i in range(count)]
 
 
-def reference(values: list[dict[str, object]], step_ms: int) -> dict[tuple[str, int], int]:
-    """(page, window start) → count, for windows of WINDOW_MS every ``step_ms``."""
-    windows: Counter[tuple[str, int]] = Counter()
+Window = tuple[str, int, int]
+"""(page, window start, window end)."""
+
+APPS = {"tumbling": "window_counter", "hopping": "hopping_counter",
+        "session": "session_counter", "sliding": "sliding_counter"}
+"""The tests.faults.apps builder of each window kind."""
+
+
+def reference(values: list[dict[str, object]], closing: list[dict[str, object]],
+              kind: str) -> dict[Window, int]:
+    """Window → count of every window of ``values`` in ``kind`` windows: the
+    ``closing`` clicks (:func:`closing_clicks`) close them all."""
+    times: dict[str, list[int]] = {}
     for value in values:
-        ts = int(value["ts"])  # type: ignore[call-overload]
-        latest = ts - ts % step_ms
-        windows.update((str(value["page"]), start)
-                       for start in range(latest, ts - WINDOW_MS, -step_ms))
+        times.setdefault(str(value["page"]), []).append(int(value["ts"]))  # type: ignore[call-overload]
+    windows: Counter[Window] = Counter()
+    for page, page_times in times.items():
+        page_times.sort()
+        if kind == "session":
+            windows.update(_sessions(page, page_times))
+        elif kind == "sliding":
+            windows.update(_sliding_windows(page, page_times))
+        else:
+            step_ms = HOP_MS if kind == "hopping" else WINDOW_MS
+            for ts in page_times:
+                latest = ts - ts % step_ms
+                windows.update((page, start, start + WINDOW_MS)
+                               for start in range(latest, ts - WINDOW_MS, -step_ms))
+    closed_by = {str(v["page"]): int(v["ts"]) for v in closing}  # type: ignore[call-overload]
+    assert all(end + SESSION_GAP_MS + GRACE_MS <= closed_by[page] for page, _s, end in windows)
     return dict(windows)
 
 
+def _sessions(page: str, times: list[int]) -> Counter[Window]:
+    """Sessions: runs of click times (sorted) at most ``SESSION_GAP_MS`` apart."""
+    sessions: Counter[Window] = Counter()
+    first = 0
+    for index in range(1, len(times) + 1):
+        if index == len(times) or times[index] - times[index - 1] > SESSION_GAP_MS:
+            sessions[(page, times[first], times[index - 1] + 1)] = index - first
+            first = index
+    return sessions
+
+
+def _sliding_windows(page: str, times: list[int]) -> Counter[Window]:
+    """Sliding windows of ``WINDOW_MS``: each click's left window, and the right
+    window of each click with a later one within ``WINDOW_MS + 1``, with the
+    clicks (times sorted) each holds."""
+    d = WINDOW_MS
+    starts = {max(t - d, 0) for t in times}
+    starts |= {t + 1 for t in times if bisect_right(times, t + d + 1) > bisect_right(times, t)}
+    return Counter({(page, s, s + d + 1): bisect_right(times, s + d) - bisect_left(times, s)
+                    for s in starts})
+
+
 def new_run(broker: Broker, tmp_path: Path, seed: int,
-            app: str = "window_counter") -> tuple[dict[str, str], KillRun]:
+            app: str = APPS["tumbling"]) -> tuple[dict[str, str], KillRun]:
     """The topics of a fresh ``app`` (a builder in tests.faults.apps), and how to run
     it (exactly-once)."""
     names = {"name": unique("pv"), "clicks": unique("clicks"), "views": unique("views")}
@@ -69,43 +118,42 @@ def feeder(broker: Broker, topic: str, values: list[dict[str, object]]) -> Feede
                   partition=0)
 
 
-def close_every_window(broker: Broker, topic: str, count: int, pages: int) -> None:
-    """Stream time passes every window's end + grace in every windowing task; the
-    windows of these last clicks stay open and are not checked."""
+def closing_clicks(count: int, pages: int) -> list[dict[str, object]]:
+    """One click per page far in the future: stream time passes every earlier
+    window's close in every windowing task; the windows of these last clicks stay
+    open and are not checked."""
     future = BASE_TS + count * STEP_MS + 100 * WINDOW_MS
-    produce_values(broker, topic,
-                   [{"i": count + p, "page": f"/p/{p}", "ts": future} for p in range(pages)],
-                   partition=0)
+    return [{"i": count + p, "page": f"/p/{p}", "ts": future} for p in range(pages)]
 
 
 def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
-                        count: int, pages: int, hopping: bool = False) -> None:
-    app, step_ms = ("hopping_counter", HOP_MS) if hopping else ("window_counter", WINDOW_MS)
-    names, run = new_run(broker, tmp_path, seed, app)
+                        count: int, pages: int, kind: str = "tumbling") -> None:
+    names, run = new_run(broker, tmp_path, seed, APPS[kind])
     values = clicks(seed, count, pages)
     feed = feeder(broker, names["clicks"], values)
     feed.start()
     run.kill_repeatedly(kills)
     feed.finish()
-    close_every_window(broker, names["clicks"], count, pages)
+    closing = closing_clicks(count, pages)
+    produce_values(broker, names["clicks"], closing, partition=0)
     run.finish()
-    assert_each_window_once(broker, names["views"], values, run.describe(), step_ms)
+    assert_each_window_once(broker, names["views"], values, closing, run.describe(), kind)
 
 
 def assert_each_window_once(broker: Broker, topic: str, values: list[dict[str, object]],
-                            describe: str, step_ms: int = WINDOW_MS) -> None:
+                            closing: list[dict[str, object]], describe: str,
+                            kind: str = "tumbling") -> None:
     """Every window of the reference was emitted once, with its count, and no other."""
-    emitted = Counter()
-    got: dict[tuple[str, int], int] = {}
+    emitted: Counter[Window] = Counter()
+    got: dict[Window, int] = {}
     for record in read_all(broker, topic):
         view = orjson.loads(record.value)  # type: ignore[arg-type]
-        assert view["window_end"] - view["window_start"] == WINDOW_MS
-        window = (view["page"], view["window_start"])
+        window = (view["page"], view["window_start"], view["window_end"])
         emitted[window] += 1
         got[window] = view["count"]
     duplicates = sorted(w for w, n in emitted.items() if n > 1)
     assert not duplicates, f"windows emitted twice {describe}: {duplicates[:10]}"
-    expected = reference(values, step_ms)
+    expected = reference(values, closing, kind)
     lost = sorted(set(expected) - set(got))
     assert not lost, f"{len(lost)} windows never emitted {describe}: {lost[:10]}"
     extra = sorted(set(got) - set(expected))
@@ -121,15 +169,21 @@ def test_every_final_window_is_emitted_exactly_once_across_kill_9(broker: Broker
 
 def test_every_final_hopping_window_from_panes_is_emitted_exactly_once_across_kill_9(
         broker: Broker, tmp_path: Path) -> None:
-    check_final_windows(broker, tmp_path, seed=68, kills=6, count=3_000, pages=8, hopping=True)
+    check_final_windows(broker, tmp_path, seed=68, kills=6, count=3_000, pages=8, kind="hopping")
+
+
+@pytest.mark.parametrize("kind", ["session", "sliding"])
+def test_every_final_session_and_sliding_window_is_emitted_exactly_once_across_kill_9(
+        broker: Broker, tmp_path: Path, kind: str) -> None:
+    check_final_windows(broker, tmp_path, seed=69, kills=3, count=1_500, pages=8, kind=kind)
 
 
 @pytest.mark.soak
-@pytest.mark.parametrize("hopping", [False, True])
+@pytest.mark.parametrize("kind", list(APPS))
 def test_every_final_window_is_emitted_exactly_once_across_many_kill_9(
-        broker: Broker, tmp_path: Path, hopping: bool) -> None:
-    check_final_windows(broker, tmp_path, seed=int(time.time()), kills=30, count=20_000, pages=20,
-                        hopping=hopping)
+        broker: Broker, tmp_path: Path, kind: str) -> None:
+    check_final_windows(broker, tmp_path, seed=int(time.time()), kills=30, count=20_000,
+                        pages=20, kind=kind)
 
 
 def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,
@@ -159,14 +213,15 @@ def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,
         time.sleep(2.0)
         first.kill()
         feed.finish()
-        close_every_window(broker, names["clicks"], count, pages)
+        closing = closing_clicks(count, pages)
+        produce_values(broker, names["clicks"], closing, partition=0)
     finally:
         first.kill()
         if second is not None:
             second.kill()
     run.state_root = host_b
     run.finish()
-    assert_each_window_once(broker, names["views"], values, run.describe())
+    assert_each_window_once(broker, names["views"], values, closing, run.describe())
     # Sub-topology 1 windows the repartitioned clicks: its tasks' windows moved.
     restored_windows = {task: counts for task, counts in restored_counts(second.output()).items()
                         if task.startswith("1_") and max(counts) > 0}
