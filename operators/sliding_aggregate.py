@@ -22,13 +22,11 @@ from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
 from operators.pane_aggregate import remember_key
+from operators.session_aggregate import EARLIEST, LATEST
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.assign import FIRST_START
 from operators.windows.sliding import new_window_starts
 from streamkit.processor import Aggregator, Message, ProcessorContext, WindowStore
-
-EARLIEST = -(2**62)
-LATEST = 2**62
 
 
 def by_time_store_name(store_name: str) -> str:
