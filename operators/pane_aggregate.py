@@ -31,30 +31,15 @@ False
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any
 
+from operators.key_cache import KeyCache
 from operators.results import WindowResult
 from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
 from streamkit.processor import Aggregator, Message
 
 _UNKNOWN = object()
 """A pane not looked up in the store yet."""
-
-CACHED_KEYS_LIMIT = 50_000
-"""Keys whose panes a processor keeps decoded; past it, the older half is dropped
-(and read back from the store when next used)."""
-
-
-def remember_key(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    """``cache[key] = value`` in a processor's per-key cache, which keeps at most
-    :data:`CACHED_KEYS_LIMIT` keys: past it, the older half is dropped (and read
-    back from the store when next used). Raises ``TypeError`` for an unhashable
-    key."""
-    if key not in cache and len(cache) >= CACHED_KEYS_LIMIT:
-        for old in list(itertools.islice(cache, CACHED_KEYS_LIMIT // 2)):
-            del cache[old]
-    cache[key] = value
 
 
 def panes_store_name(store_name: str) -> str:
@@ -99,7 +84,7 @@ class PanedWindowAggregate(FixedWindowAggregate):
         super().__init__(aggregator, size_ms=size_ms, step_ms=step_ms, grace_ms=grace_ms,
                          store_name=store_name, emit_final=False, idle_timeout_ms=idle_timeout_ms)
         self._panes_per_window = size_ms // step_ms
-        self._panes: dict[Any, dict[int, Any]] = {}  # key -> pane start -> accumulator or None
+        self._panes: KeyCache[dict[int, Any]] = KeyCache()  # key -> pane start -> accumulator or None
 
     def _aggregate(self, message: Message, stream_time: int) -> bool:
         timestamp = message.timestamp
@@ -115,7 +100,8 @@ class PanedWindowAggregate(FixedWindowAggregate):
             panes = {}
         else:
             if panes is None:
-                panes = self._key_panes(key)
+                panes = {}
+                self._panes.remember(key, panes)
         aggregator = self._aggregator
         accumulator = panes.get(pane, _UNKNOWN)
         if accumulator is _UNKNOWN:
@@ -129,11 +115,6 @@ class PanedWindowAggregate(FixedWindowAggregate):
             for start in [start for start in panes if start <= closed_up_to]:
                 del panes[start]
         return True
-
-    def _key_panes(self, key: Any) -> dict[int, Any]:
-        panes: dict[int, Any] = {}
-        remember_key(self._panes, key, panes)
-        return panes
 
     def _load(self, key: Any, panes: dict[int, Any], start: int) -> Any:
         """Read ``key``'s pane at ``start`` from the store into ``panes``: its

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from operators.pane_aggregate import remember_key
+from operators.key_cache import KeyCache
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
 from streamkit.processor import Aggregator, Message
@@ -58,14 +58,14 @@ class SessionWindowAggregate(WindowedAggregate):
         )
         self._gap_ms = gap_ms
         # key -> its sessions in the store, by start (closed ones may linger)
-        self._sessions: dict[Any, list[Session]] = {}
+        self._sessions: KeyCache[list[Session]] = KeyCache()
 
     def _aggregate(self, message: Message, stream_time: int) -> bool:
         key = message.key
         try:
             return self._aggregate_key(key, message, stream_time)
         except BaseException:
-            self._forget(key)  # an aggregator may have failed half-way through an update
+            self._sessions.forget(key)  # an aggregator may have failed half-way through an update
             raise
 
     def _aggregate_key(self, key: Any, message: Message, stream_time: int) -> bool:
@@ -97,31 +97,17 @@ class SessionWindowAggregate(WindowedAggregate):
         kept.append((start, end, accumulator))
         if len(kept) > 1:
             kept.sort(key=_start_and_end)
-        self._remember(key, kept)
+        self._sessions.remember(key, kept)
         self._updated(key, start, end, accumulator, new=True)
         return True
 
     def _key_sessions(self, key: Any) -> list[Session]:
         """``key``'s sessions, by start: from the cache, else from the store."""
-        try:
-            known = self._sessions.get(key)
-        except TypeError:  # an unhashable key (a list, a dict): read each time
-            known = None
+        known = self._sessions.lookup(key)
         if known is None:
             known = list(self._store.fetch(key, EARLIEST, LATEST))
         return known
 
-    def _remember(self, key: Any, sessions: list[Session]) -> None:
-        try:
-            remember_key(self._sessions, key, sessions)
-        except TypeError:
-            pass  # an unhashable key: not cached
-
-    def _forget(self, key: Any) -> None:
-        try:
-            self._sessions.pop(key, None)
-        except TypeError:
-            pass
 
 
 def _start_and_end(session: Session) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
-from operators.pane_aggregate import remember_key
+from operators.key_cache import KeyCache
 from operators.session_aggregate import EARLIEST, LATEST
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.assign import FIRST_START
@@ -83,7 +83,7 @@ class SlidingWindowAggregate(WindowedAggregate):
             idle_timeout_ms=idle_timeout_ms,
         )
         self._difference_ms = difference_ms
-        self._keys: dict[Any, _KeyState] = {}
+        self._keys: KeyCache[_KeyState] = KeyCache()
 
     def init(self, context: ProcessorContext) -> None:
         super().init(context)
@@ -97,7 +97,7 @@ class SlidingWindowAggregate(WindowedAggregate):
         try:
             self._aggregate_key(key, self._key_state(key, stream_time), message, stream_time)
         except BaseException:
-            self._forget(key)  # an aggregator may have failed half-way through an update
+            self._keys.forget(key)  # an aggregator may have failed half-way through an update
             raise
         return True
 
@@ -141,14 +141,10 @@ class SlidingWindowAggregate(WindowedAggregate):
     def _key_state(self, key: Any, stream_time: int) -> _KeyState:
         """``key``'s windows and record times: from the cache, else from the
         stores; what can no longer be used dropped."""
-        try:
-            state = self._keys.get(key)
-        except TypeError:  # an unhashable key (a list, a dict): read each time
+        state = self._keys.lookup(key)
+        if state is None:
             state = self._read_key(key)
-        else:
-            if state is None:
-                state = self._read_key(key)
-                remember_key(self._keys, key, state)
+            self._keys.remember(key, state)
         d, close_delay = self._difference_ms, self._close_delay_ms
         # A window [s, s + d + 1) is closed once s + d + 1 + grace <= stream time;
         # a record time is needed until its right window closes (see _after_close).
@@ -168,12 +164,6 @@ class SlidingWindowAggregate(WindowedAggregate):
             state.buckets[time] = bucket
             state.times.append(time)
         return state
-
-    def _forget(self, key: Any) -> None:
-        try:
-            self._keys.pop(key, None)
-        except TypeError:
-            pass
 
     def _after_close(self, stream_time: int) -> None:
         # A record's accumulator is needed until its right window [t + 1, t + d + 1]

@@ -1,6 +1,6 @@
 """Hopping windows folded into panes (operators.pane_aggregate): when they apply,
-what the store then holds, and that keys dropped from the processor's decoded
-panes are read back from the store. The results themselves are checked against
+and what the store then holds (test_key_cache: keys dropped from the processor's
+decoded panes are read back from the store). The results themselves are checked against
 the brute-force reference in test_windowed_aggregate_reference."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from test_windowed_aggregate_reference import (
 )
 from window_harness import Harness
 
-from operators import agg, pane_aggregate, pane_final_aggregate, windows
+from operators import agg, pane_final_aggregate, windows
 from operators.errors import InvalidAggregation
 from operators.pane_aggregate import PanedWindowAggregate, panes_apply
 from operators.pane_final_aggregate import FinalPanedWindowAggregate
@@ -82,17 +82,6 @@ def test_a_record_writes_one_pane_not_every_window() -> None:
             (10_000, 6.0)]
     finally:
         harness.close()
-
-
-@settings(max_examples=300, deadline=None)
-@given(paned_specs(), streams)
-def test_keys_dropped_from_memory_are_read_back_from_the_store(
-    spec: tuple[int, int, int], records: list[Any]
-) -> None:
-    # Three keys, room for two: keys are dropped and read back all the time.
-    with mock.patch.object(pane_aggregate, "CACHED_KEYS_LIMIT", 2):
-        panes_match_reference(spec, records, emit_final=False, restarts=set(), crashes=set(),
-                              store="memory")
 
 
 @settings(max_examples=300, deadline=None)
