@@ -67,17 +67,22 @@ def translate(error: KafkaError, bootstrap_servers: str, topic: str | None = Non
     return BrokerError(f"Kafka error {error.name()}: {error.str()}")
 
 
+RETRY_BUDGET_S = 20.0
+"""How long :func:`with_retries` keeps retrying by default."""
+
+
 def with_retries(
     call: Callable[[], T],
     bootstrap_servers: str,
     *,
     topic: str | None = None,
-    budget_s: float = 20.0,
+    budget_s: float | None = None,
     backoff_s: float = 0.25,
 ) -> T:
     """Run ``call``, retrying transient failures (cluster unreachable, leader moving)
-    with exponential backoff for up to ``budget_s`` seconds; translate the failure."""
-    deadline = time.monotonic() + budget_s
+    with exponential backoff for up to ``budget_s`` seconds (default
+    :data:`RETRY_BUDGET_S`); translate the failure."""
+    deadline = time.monotonic() + (RETRY_BUDGET_S if budget_s is None else budget_s)
     attempt = 0
     while True:
         try:
