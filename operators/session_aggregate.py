@@ -109,6 +109,5 @@ class SessionWindowAggregate(WindowedAggregate):
         return known
 
 
-
 def _start_and_end(session: Session) -> tuple[int, int]:
     return session[0], session[1]

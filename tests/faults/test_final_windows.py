@@ -52,7 +52,7 @@ APPS = {"tumbling": "window_counter", "hopping": "hopping_counter",
 def reference(values: list[dict[str, object]], closing: list[dict[str, object]],
               kind: str) -> dict[Window, int]:
     """Window → count of every window of ``values`` in ``kind`` windows: the
-    ``closing`` clicks (:func:`closing_clicks`) close them all."""
+    ``closing`` clicks (:func:`close_every_window`) close them all."""
     times: dict[str, list[int]] = {}
     for value in values:
         times.setdefault(str(value["page"]), []).append(int(value["ts"]))  # type: ignore[call-overload]
@@ -118,12 +118,15 @@ def feeder(broker: Broker, topic: str, values: list[dict[str, object]]) -> Feede
                   partition=0)
 
 
-def closing_clicks(count: int, pages: int) -> list[dict[str, object]]:
-    """One click per page far in the future: stream time passes every earlier
-    window's close in every windowing task; the windows of these last clicks stay
-    open and are not checked."""
+def close_every_window(broker: Broker, topic: str, count: int,
+                       pages: int) -> list[dict[str, object]]:
+    """Append one click per page far in the future, and return them: stream time
+    passes every earlier window's close in every windowing task; the windows of
+    these last clicks stay open and are not checked."""
     future = BASE_TS + count * STEP_MS + 100 * WINDOW_MS
-    return [{"i": count + p, "page": f"/p/{p}", "ts": future} for p in range(pages)]
+    closing = [{"i": count + p, "page": f"/p/{p}", "ts": future} for p in range(pages)]
+    produce_values(broker, topic, closing, partition=0)
+    return closing
 
 
 def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
@@ -134,8 +137,7 @@ def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int
     feed.start()
     run.kill_repeatedly(kills)
     feed.finish()
-    closing = closing_clicks(count, pages)
-    produce_values(broker, names["clicks"], closing, partition=0)
+    closing = close_every_window(broker, names["clicks"], count, pages)
     run.finish()
     assert_each_window_once(broker, names["views"], values, closing, run.describe(), kind)
 
@@ -213,8 +215,7 @@ def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,
         time.sleep(2.0)
         first.kill()
         feed.finish()
-        closing = closing_clicks(count, pages)
-        produce_values(broker, names["clicks"], closing, partition=0)
+        closing = close_every_window(broker, names["clicks"], count, pages)
     finally:
         first.kill()
         if second is not None:
