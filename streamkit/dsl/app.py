@@ -15,6 +15,7 @@ from streamkit.dsl.topic import SerdeSpec, Topic, make_topic_spec
 from streamkit.log.errors import StreamkitError
 from streamkit.processor import StoreSpec
 from streamkit.runtime.errors.policy import ErrorPolicy
+from streamkit.runtime.loop.input_order import PAUSE_ABOVE_RECORDS
 from streamkit.runtime.topology import SourceNode, TopicSpec, Topology
 
 REPARTITION_CONFIG = {"retention.ms": "-1", "segment.bytes": str(50 * 1024 * 1024)}
@@ -59,7 +60,8 @@ class App:
     ``order_wait_ms`` bounds how long a worker holds records back while waiting
     for a partition that has more to read, so that its tasks get records in
     event-time order across partitions (see ``docs/windows.md``); 0 hands them on
-    as they are fetched.
+    as they are fetched. A partition with more than ``buffered_records_per_partition``
+    records held back is paused until half of them have been handed on.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class App:
         guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
         commit_interval_ms: int = 1000,
         order_wait_ms: int = 500,
+        buffered_records_per_partition: int = PAUSE_ABOVE_RECORDS,
         error_policy: PolicyArg = None,
         dead_letter_topic: str | None = None,
         state_dir: str | Path | None = None,
@@ -87,7 +90,12 @@ class App:
         self.name = name
         self.guarantee = Guarantee.parse(guarantee)
         self.commit_interval_ms = commit_interval_ms
+        if buffered_records_per_partition < 1:
+            raise StreamkitError(
+                "buffered_records_per_partition must be >= 1 (records held back per "
+                f"partition before it is paused), got {buffered_records_per_partition}")
         self.order_wait_ms = order_wait_ms
+        self.buffered_records_per_partition = buffered_records_per_partition
         policy = ErrorPolicy.parse(error_policy)
         if dead_letter_topic is not None:
             policy = ErrorPolicy(policy.action, policy.attempts, policy.backoff_ms,

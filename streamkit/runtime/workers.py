@@ -92,6 +92,7 @@ def worker_options(app: Any, config: RunConfig, index: int) -> WorkerOptions:
         exactly_once=guarantee is Guarantee.EXACTLY_ONCE,
         commit_interval_ms=app.commit_interval_ms,
         order_wait_ms=app.order_wait_ms,
+        buffered_records_per_partition=app.buffered_records_per_partition,
         state_dir=state_dir,
     )
 

@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 from streamkit.log import Broker
+from streamkit.runtime.loop import input_order
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from tests.runtime.logs import json_values, read_all, unique
 
@@ -32,12 +33,23 @@ SPACING_MS = 100  # within a partition: 200 s of event time
 START_MS = 1_700_000_000_000
 
 
-def _load_backlog(broker: Broker, topic: str) -> int:
+def _page_views_topics(broker: Broker) -> dict[str, str]:
+    name = unique("order")
+    names = {"name": name, "clicks": f"{name}-clicks", "page_views": f"{name}-views",
+             "late": f"{name}-late"}
+    admin = broker.admin()
+    admin.create_topic(names["clicks"], PARTITIONS)
+    admin.close()
+    return names
+
+
+def _load_backlog(broker: Broker, topic: str, lead_ms: int = 0) -> int:
+    """Write each partition's clicks in turn; partition 0's ``lead_ms`` ahead."""
     producer = broker.producer(linger_ms=50)
     try:
         for partition in range(PARTITIONS):
             for i in range(CLICKS_PER_PARTITION):
-                ts = START_MS + i * SPACING_MS + partition * 10
+                ts = START_MS + i * SPACING_MS + partition * 10 + (lead_ms if partition == 0 else 0)
                 click = {"user": f"u{i % 7}", "page": f"/p/{(i + partition) % 5}", "ts": ts}
                 producer.send(topic, orjson.dumps(click), None, partition, ts)
         producer.flush()
@@ -49,12 +61,7 @@ def _load_backlog(broker: Broker, topic: str) -> int:
 @pytest.mark.parametrize("guarantee", ["at-least-once", "exactly-once"])
 def test_a_re_keyed_backlog_reaches_its_windows_in_time(
         broker: Broker, tmp_path: Path, guarantee: str) -> None:
-    name = unique("order")
-    names = {"name": name, "clicks": f"{name}-clicks", "page_views": f"{name}-views",
-             "late": f"{name}-late"}
-    admin = broker.admin()
-    admin.create_topic(names["clicks"], PARTITIONS)
-    admin.close()
+    names = _page_views_topics(broker)
     clicks = _load_backlog(broker, names["clicks"])
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
     options = WorkerOptions(exactly_once=guarantee == "exactly-once",
@@ -74,3 +81,31 @@ def test_a_re_keyed_backlog_reaches_its_windows_in_time(
         for p in range(PARTITIONS) for i in range(CLICKS_PER_PARTITION))
     assert counted == expected[True]
     assert clicks - counted < clicks // 4  # most windows closed
+
+
+
+@pytest.mark.parametrize("pausing", [True, False])
+def test_a_partition_far_ahead_is_paused_rather_than_handed_on_early(
+        broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pausing: bool) -> None:
+    """Partition 0's clicks are 100 s ahead of the others': all of them wait for
+    the others, more than the 1,000 records a group may hold here. With partitions
+    paused past 100 records held (and polls of at most 100), at most 4 × 200 are
+    held: partition 0 stops being fetched while the others catch up, and no click
+    is late. Without pausing (the control), the buffer overflows, hands partition
+    0's clicks on early, and windows drop the others' as late."""
+    monkeypatch.setattr(input_order, "MAX_HELD_RECORDS", 1_000)
+    names = _page_views_topics(broker)
+    _load_backlog(broker, names["clicks"], lead_ms=100_000)
+    app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
+    options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
+                            max_poll_records=100,
+                            buffered_records_per_partition=100 if pausing else 10**9)
+
+    metrics = Worker(app, broker, options).run(threading.Event(), until_idle_s=3.0)
+
+    late = metrics.get("late_records_dropped", 0)
+    if pausing:
+        assert late == 0
+        assert read_all(broker, names["late"]) == []
+    else:
+        assert late > 0, "the backlog no longer overflows the buffer: the test shows nothing"

@@ -107,6 +107,42 @@ def test_dropped_partitions_are_forgotten() -> None:
     assert stamps(buffer.release(lags(p0=0), now=0.0)) == [(0, 10)]
 
 
+def test_a_partition_holding_too_many_records_is_paused_until_half_are_handed_on() -> None:
+    buffer = InputBuffer(max_wait_s=60.0, pause_above=4)
+    buffer.add([record(0, i, 100 + i) for i in range(6)] + [record(1, 0, 50)])
+
+    # Partition 1 (time 50) has more to read: partition 0's records wait for it.
+    assert stamps(buffer.release(lags(p0=3, p1=9), now=0.0)) == [(1, 50)]
+    assert buffer.flow() == ([("in", 0)], [])
+    assert buffer.flow() == ([], [])  # told once
+
+    buffer.add([record(1, 1, 101)])  # partition 1 catches up to 101
+    assert stamps(buffer.release(lags(p0=3, p1=9), now=0.1)) == [(0, 100), (0, 101), (1, 101)]
+    assert buffer.flow() == ([], [])  # 4 held: more than half of 4
+    buffer.add([record(1, 2, 103)])
+    assert stamps(buffer.release(lags(p0=3, p1=9), now=0.2)) == [(0, 102), (0, 103), (1, 103)]
+    assert buffer.held(("in", 0)) == 2
+    assert buffer.flow() == ([], [("in", 0)])
+
+
+def test_dropping_or_clearing_paused_partitions_returns_them_to_resume() -> None:
+    buffer = InputBuffer(max_wait_s=60.0, pause_above=1)
+    buffer.track([("in", 2)])  # never fetched: holds everything back
+    buffer.add([record(0, 0, 10), record(0, 1, 11), record(1, 0, 12), record(1, 1, 13)])
+    assert buffer.release(lags(p0=0, p1=0), now=0.0) == []
+    assert buffer.flow() == ([("in", 0), ("in", 1)], [])
+
+    assert buffer.drop([("in", 1), ("in", 2)]) == [("in", 1)]
+    assert buffer.clear() == [("in", 0)]
+    assert len(buffer) == 0
+
+    order = InputOrder({"in": (0, False)}, max_wait_s=60.0, pause_above=1)
+    order.track([("in", 2)])
+    assert order.release([record(0, 0, 10), record(0, 1, 11)], lags(p0=0), now=0.0) == []
+    assert order.flow() == ([("in", 0)], [])
+    assert order.clear() == [("in", 0)]
+
+
 partition_times = st.lists(st.integers(0, 1_000), min_size=0, max_size=40)
 
 
@@ -177,3 +213,50 @@ def test_input_order_doctests() -> None:
     result = doctest.testmod(input_order)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@given(st.lists(partition_times, min_size=1, max_size=4), st.integers(1, 8),
+       st.randoms(use_true_random=False))
+def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_many(
+        times: list[list[int]], pause_above: int, random) -> None:
+    """A paused partition is not fetched; the loop never stalls (a paused
+    partition that holds everything back has all its own records handed on)."""
+    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+    fetched = [0] * len(partitions)
+    paused: set[int] = set()
+    buffer = InputBuffer(max_wait_s=60.0, pause_above=pause_above)
+    buffer.track([("in", p) for p in range(len(partitions))])
+    out: list[Record] = []
+    most_run = 10
+
+    def lag(key: tuple[str, int]) -> int:
+        return len(partitions[key[1]]) - fetched[key[1]]
+
+    for _ in range(10_000):
+        if not (any(lag(("in", p)) for p in range(len(partitions))) or len(buffer)):
+            break
+        fetchable = [p for p in range(len(partitions)) if p not in paused]
+        if fetchable:
+            p = random.choice(fetchable)
+            run = random.randint(0, most_run)
+            buffer.add(partitions[p][fetched[p]:fetched[p] + run])
+            fetched[p] = min(len(partitions[p]), fetched[p] + run)
+        out += buffer.release(lag, now=0.0)
+        pause, resume = buffer.flow()
+        assert not paused & {k[1] for k in pause}
+        assert {k[1] for k in resume} <= paused
+        paused |= {k[1] for k in pause}
+        paused -= {k[1] for k in resume}
+        for p in range(len(partitions)):
+            assert buffer.held(("in", p)) <= pause_above + most_run
+    else:
+        raise AssertionError(f"stalled: paused {paused}, {len(buffer)} held")
+
+    for p, records in enumerate(partitions):
+        assert [r for r in out if r.partition == p] == records
+    latest: dict[int, int] = {}
+    released_times = []
+    for r in out:
+        latest[r.partition] = max(latest.get(r.partition, -1), r.timestamp)
+        released_times.append(latest[r.partition])
+    assert released_times == sorted(released_times)

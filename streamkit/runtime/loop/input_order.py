@@ -22,6 +22,14 @@ to ``max.task.idle.ms`` for a partition with known lag. Here a merge group
 re-keyed records of each of them meet again in every repartition partition;
 :class:`InputOrder` keeps one buffer per group.
 
+Holding records back takes memory, so a partition that has more than
+``pause_above`` records held is *paused*: its consumer stops fetching it (and
+Kafka's client drops what it prefetched of it) until no more than half that
+many are held, while the partitions it waits for are fetched. This is flow
+control, as Kafka Streams' ``buffered.records.per.partition``:
+:meth:`InputBuffer.flow` says which partitions to pause and resume, and the
+worker tells its consumer.
+
 >>> from streamkit.log.records import Record
 >>> buffer = InputBuffer(max_wait_s=1.0)
 >>> lag = {("a", 0): 0, ("a", 1): 5}  # partition 1 has records not fetched yet
@@ -55,14 +63,25 @@ delivers its first record)."""
 MergeGroup = tuple[int, bool]
 """Where a source topic's partitions are merged: ``(sub-topology id, by task)``."""
 
+PAUSE_ABOVE_RECORDS = 25_000
+"""The default number of records held for one partition past which it is paused
+(App's ``buffered_records_per_partition``). Pausing is not free on Kafka:
+librdkafka drops what it prefetched of a paused partition and fetches it again
+on resume. At 10,000, replaying 400,000 preloaded clicks (benchmark B2) paused
+partitions dozens of times, ran about 13 % slower, and while partitions were
+refetched others stalled past ``order_wait_ms`` and a few hundred clicks came
+late; at 25,000 it never paused, on 1,000,000 clicks either."""
+
 MAX_HELD_RECORDS = 200_000
-"""Records held at most per merge group; past it, the earliest are released
-regardless, and some of the records held back for a lagging partition may then
-arrive late. About 70 MB of 100-byte records at most. librdkafka can deliver one
-partition of a backlog tens of thousands of records behind the others for
-seconds at a time: replaying a million preloaded clicks (benchmark B2), a worker
-held up to 68,000 records. With a limit of 50,000 it dropped up to 14 % of the
-clicks as late; with this one, only those the data's own disorder makes late."""
+"""Records held at most per merge group, a last resort behind pausing: past it,
+the earliest are released regardless, and some of the records held back for a
+lagging partition may then arrive late. About 70 MB of 100-byte records at most.
+Pausing keeps a group below it unless it merges more than eight partitions
+each held up to ``pause_above`` (plus a poll's worth) at once. Without pausing,
+librdkafka delivered one partition of a backlog up to 68,000 records ahead of
+the others for seconds at a time (replaying a million preloaded clicks,
+benchmark B2); with a limit of 50,000 and no pausing, up to 14 % of the clicks
+were dropped as late."""
 
 _BEFORE_ALL = -(2**63)
 _partition_of = itemgetter(0, 1)  # (topic, partition) of a Record
@@ -101,13 +120,14 @@ def merge_groups(subtopologies: Iterable[SubTopology]) -> dict[str, MergeGroup]:
 class _Partition:
     """One partition's held records and their partition times (parallel lists)."""
 
-    __slots__ = ("records", "stalled", "time", "times")
+    __slots__ = ("paused", "records", "stalled", "time", "times")
 
     def __init__(self) -> None:
         self.records: list[Record] = []
         self.times: list[int] = []
         self.time = _BEFORE_ALL  # partition time of the last record added
         self.stalled = False  # waited on for max_wait_s in vain: not again until it delivers
+        self.paused = False  # its consumer was told to stop fetching it (see flow)
 
     def take(self, upto: int) -> tuple[list[int], list[Record]]:
         """Remove and return the records whose partition time is at most ``upto``."""
@@ -122,11 +142,14 @@ class InputBuffer:
     module). ``max_wait_s`` bounds how long records wait for a lagging partition
     that delivers nothing (its lag may count records it cannot read yet): then
     everything held is released, and that partition holds nothing back until it
-    delivers a record."""
+    delivers a record. A partition holding more than ``pause_above`` records
+    is to be paused until it holds half that many (:meth:`flow`)."""
 
-    def __init__(self, max_wait_s: float, max_held: int = MAX_HELD_RECORDS) -> None:
+    def __init__(self, max_wait_s: float, max_held: int = MAX_HELD_RECORDS,
+                 pause_above: int = PAUSE_ABOVE_RECORDS) -> None:
         self._max_wait_s = max_wait_s
         self._max_held = max_held
+        self._pause_above = pause_above
         self._partitions: dict[PartitionKey, _Partition] = {}
         self._held = 0
         self._waiting_since: float | None = None
@@ -178,6 +201,23 @@ class InputBuffer:
             released = self._take(2**63)
         return released
 
+    def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
+        """The partitions to pause (more than ``pause_above`` records held) and
+        to resume (paused, and now at most half that many held), each once: the
+        caller tells the consumer."""
+        pause: list[PartitionKey] = []
+        resume: list[PartitionKey] = []
+        limit = self._pause_above
+        for key, partition in self._partitions.items():
+            held = len(partition.records)
+            if not partition.paused and held > limit:
+                partition.paused = True
+                pause.append(key)
+            elif partition.paused and held <= limit // 2:
+                partition.paused = False
+                resume.append(key)
+        return pause, resume
+
     def _horizon(self, lag: LagFn) -> int:
         """The lowest partition time a record not yet fetched could have. A
         partition that has delivered nothing yet and whose lag is not known
@@ -217,18 +257,33 @@ class InputBuffer:
         for key in keys:
             self._partitions.setdefault((key[0], key[1]), _Partition())
 
+    def held(self, key: PartitionKey) -> int:
+        """How many records are held for partition ``key``."""
+        partition = self._partitions.get(key)
+        return len(partition.records) if partition is not None else 0
+
     def first(self, key: PartitionKey) -> Record | None:
         """The first record held for partition ``key``, if any."""
         partition = self._partitions.get(key)
         return partition.records[0] if partition is not None and partition.records else None
 
-    def drop(self, keys: Iterable[PartitionKey]) -> None:
+    def drop(self, keys: Iterable[PartitionKey]) -> list[PartitionKey]:
         """Forget partitions (revoked, or sought elsewhere): their held records
-        will be read again by whoever reads them next."""
+        will be read again by whoever reads them next. Returns those of them
+        that are paused, to be resumed: a consumer may keep a partition paused
+        across its revocation and reassignment."""
+        paused = []
         for key in keys:
             partition = self._partitions.pop((key[0], key[1]), None)
             if partition is not None:
                 self._held -= len(partition.records)
+                if partition.paused:
+                    paused.append((key[0], key[1]))
+        return paused
+
+    def clear(self) -> list[PartitionKey]:
+        """Forget every partition; returns the paused ones (see :meth:`drop`)."""
+        return self.drop(list(self._partitions))
 
 
 class InputOrder:
@@ -236,9 +291,11 @@ class InputOrder:
     :class:`InputBuffer` of its merge group (:func:`merge_groups`), those of
     partitions in no group straight on."""
 
-    def __init__(self, groups: dict[str, MergeGroup], max_wait_s: float) -> None:
+    def __init__(self, groups: dict[str, MergeGroup], max_wait_s: float,
+                 pause_above: int = PAUSE_ABOVE_RECORDS) -> None:
         self._groups = groups
         self._max_wait_s = max_wait_s
+        self._pause_above = pause_above
         self._buffers: dict[tuple[int, int | None], InputBuffer] = {}
 
     def __len__(self) -> int:
@@ -252,7 +309,8 @@ class InputOrder:
         buffer_key = (sub, key[1] if by_task else None)
         buffer = self._buffers.get(buffer_key)
         if buffer is None:
-            buffer = self._buffers[buffer_key] = InputBuffer(self._max_wait_s)
+            buffer = self._buffers[buffer_key] = InputBuffer(
+                self._max_wait_s, MAX_HELD_RECORDS, self._pause_above)
         return buffer
 
     def release(self, polled: list[Record], lag: LagFn, now: float) -> list[Record]:
@@ -270,6 +328,16 @@ class InputOrder:
             released += buffer.release(lag, now)
         return released
 
+    def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
+        """The partitions to pause and to resume (see :meth:`InputBuffer.flow`)."""
+        pause: list[PartitionKey] = []
+        resume: list[PartitionKey] = []
+        for buffer in self._buffers.values():
+            more_paused, more_resumed = buffer.flow()
+            pause += more_paused
+            resume += more_resumed
+        return pause, resume
+
     def track(self, keys: Iterable[PartitionKey]) -> None:
         """Follow newly assigned partitions (see :meth:`InputBuffer.track`)."""
         for key in keys:
@@ -282,12 +350,13 @@ class InputOrder:
         buffer = self._buffer(key)
         return buffer.first(key) if buffer is not None else None
 
-    def drop(self, keys: Iterable[PartitionKey]) -> None:
-        """Forget partitions (see :meth:`InputBuffer.drop`)."""
+    def drop(self, keys: Iterable[PartitionKey]) -> list[PartitionKey]:
+        """Forget partitions; returns the paused ones (see :meth:`InputBuffer.drop`)."""
         keys = list(keys)
-        for buffer in self._buffers.values():
-            buffer.drop(keys)
+        return [key for buffer in self._buffers.values() for key in buffer.drop(keys)]
 
-    def clear(self) -> None:
-        """Forget every partition."""
+    def clear(self) -> list[PartitionKey]:
+        """Forget every partition; returns the paused ones, to be resumed."""
+        paused = [key for buffer in self._buffers.values() for key in buffer.clear()]
         self._buffers.clear()
+        return paused

@@ -30,7 +30,12 @@ from streamkit.log.errors import (
 )
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
-from streamkit.runtime.loop.input_order import InputOrder, PartitionKey, merge_groups
+from streamkit.runtime.loop.input_order import (
+    PAUSE_ABOVE_RECORDS,
+    InputOrder,
+    PartitionKey,
+    merge_groups,
+)
 from streamkit.runtime.metrics import format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
 from streamkit.runtime.rebalance import TaskRegistry
@@ -79,6 +84,8 @@ class WorkerOptions:
     # How long records wait for a partition with more to read, so that tasks get
     # them in event-time order across partitions (input_order); 0: as fetched.
     order_wait_ms: int = 500
+    # Records held back for one partition past which it is paused (input_order).
+    buffered_records_per_partition: int = PAUSE_ABOVE_RECORDS
 
     @property
     def transaction_timeout_ms(self) -> int:
@@ -122,7 +129,8 @@ class Worker:
         # work whose transaction was aborted; rewind them once the poll returns.
         self._rewind_pending = False
         groups = merge_groups(self.subtopologies)
-        self._input = (InputOrder(groups, options.order_wait_ms / 1000)
+        self._input = (InputOrder(groups, options.order_wait_ms / 1000,
+                                  options.buffered_records_per_partition)
                        if options.order_wait_ms > 0 and groups else None)
 
     # -- public ---------------------------------------------------------------------
@@ -212,6 +220,11 @@ class Worker:
             return
         if self._input is not None:
             records = self._input.release(records, self._fetch_lag, time.monotonic())
+            pause, resume = self._input.flow()
+            if pause:
+                log.debug("pausing %s: too many records held back", pause)
+                self.consumer.pause([TopicPartition(*key) for key in pause])
+            self._resume(resume)
         if records:
             self.checkpointer.begin()
             tasks = self.registry.by_partition
@@ -228,6 +241,12 @@ class Worker:
         # Outputs leave now rather than at the checkpoint (the embedded log
         # writes nothing before a poll; Kafka's client sends on its own).
         self.producer.poll()  # type: ignore[union-attr]
+
+    def _resume(self, keys: list[PartitionKey]) -> None:
+        """Fetch partitions paused for holding too many records again."""
+        if keys:
+            assert self.consumer is not None
+            self.consumer.resume([TopicPartition(*key) for key in keys])
 
     def _fetch_lag(self, key: PartitionKey) -> int | None:
         assert self.consumer is not None
@@ -278,7 +297,7 @@ class Worker:
         revoked = self.registry.tasks_of(partitions)
         if not revoked:
             if self._input is not None:
-                self._input.drop(partitions)
+                self._resume(self._input.drop(partitions))
             return
         try:
             self._checkpoint()
@@ -295,7 +314,7 @@ class Worker:
         self._closed_metrics.extend(t.metrics_snapshot() for t in revoked)
         self.registry.close(revoked, abort=abort)
         if self._input is not None:  # their next owner reads them from the commit
-            self._input.drop(partitions)
+            self._resume(self._input.drop(partitions))
         assert self.checkpointer is not None
         self.checkpointer.forget(partitions)
         self._activity.active()  # type: ignore[union-attr]
@@ -318,7 +337,7 @@ class Worker:
         self.checkpointer.abort()
         assigned = self.consumer.assignment()
         if self._input is not None:
-            self._input.clear()
+            self._resume(self._input.clear())
             self._input.track(assigned)
         self.registry.close_all(abort=True)
         self.registry.assign(assigned)
