@@ -146,6 +146,18 @@ def test_dropping_or_clearing_paused_partitions_returns_them_to_resume() -> None
 partition_times = st.lists(st.integers(0, 1_000), min_size=0, max_size=40)
 
 
+def assert_merged_by_partition_time(partitions: list[list[Record]], out: list[Record]) -> None:
+    """``out`` holds every partition's records in offset order, merged by partition time."""
+    for p, records in enumerate(partitions):
+        assert [r for r in out if r.partition == p] == records
+    latest: dict[int, int] = {}
+    released_times = []
+    for r in out:
+        latest[r.partition] = max(latest.get(r.partition, -1), r.timestamp)
+        released_times.append(latest[r.partition])
+    assert released_times == sorted(released_times)
+
+
 @given(st.lists(partition_times, min_size=1, max_size=4), st.randoms(use_true_random=False))
 def test_fetched_in_any_runs_records_come_out_merged_by_partition_time(
         times: list[list[int]], random) -> None:
@@ -165,14 +177,7 @@ def test_fetched_in_any_runs_records_come_out_merged_by_partition_time(
         fetched[p] = min(len(partitions[p]), fetched[p] + run)
         out += buffer.release(lag, now=0.0)
 
-    for p, records in enumerate(partitions):
-        assert [r for r in out if r.partition == p] == records
-    latest: dict[int, int] = {}
-    released_times = []
-    for r in out:
-        latest[r.partition] = max(latest.get(r.partition, -1), r.timestamp)
-        released_times.append(latest[r.partition])
-    assert released_times == sorted(released_times)
+    assert_merged_by_partition_time(partitions, out)
 
 
 def test_merge_groups_cover_what_feeds_a_repartition_and_each_task_of_a_join() -> None:
@@ -252,11 +257,4 @@ def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_m
     else:
         raise AssertionError(f"stalled: paused {paused}, {len(buffer)} held")
 
-    for p, records in enumerate(partitions):
-        assert [r for r in out if r.partition == p] == records
-    latest: dict[int, int] = {}
-    released_times = []
-    for r in out:
-        latest[r.partition] = max(latest.get(r.partition, -1), r.timestamp)
-        released_times.append(latest[r.partition])
-    assert released_times == sorted(released_times)
+    assert_merged_by_partition_time(partitions, out)
