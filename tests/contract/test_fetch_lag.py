@@ -65,3 +65,36 @@ def test_records_of_an_open_transaction_are_not_lag(broker: Broker, topic_name: 
     _lag_becomes_zero(consumer, tp)
     consumer.close()
     producer.close()
+
+
+def test_a_member_knows_its_caught_up_partitions_have_no_lag_before_any_record(
+        broker: Broker, topic_name: str) -> None:
+    """A partition read to its end and committed returns no record to its next
+    member, which still knows where it stands: at the committed offset, with
+    nothing to read (the worker would otherwise wait on it, see input_order)."""
+    broker.admin().create_topic(topic_name, 2)
+    producer = broker.producer()
+    for i in range(5):
+        producer.send(topic_name, str(i).encode(), partition=0)
+    producer.flush()
+    producer.close()
+    group = f"{topic_name}-group"
+    tp, empty = TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)
+    first = broker.consumer(group_id=group)
+    first.subscribe([topic_name])
+    read_records(first, 5)
+    first.commit()
+    first.close()
+
+    consumer = broker.consumer(group_id=group)
+    consumer.subscribe([topic_name])
+    wait_for(lambda: len(consumer.assignment()) == 2, "both partitions to be assigned",
+             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
+
+    def caught_up() -> bool:
+        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
+        return consumer.fetch_lag(tp) == 0 and consumer.fetch_lag(empty) == 0
+
+    wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
+    assert consumer.position(tp) == 5
+    consumer.close()

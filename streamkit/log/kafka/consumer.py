@@ -72,8 +72,10 @@ class KafkaConsumer:
             config |= {"statistics.interval.ms": STATISTICS_INTERVAL_MS,
                        "stats_cb": self._on_stats}
         self._consumer = make_client(confluent_kafka.Consumer, config, settings)
-        # Positions chosen by seek() that librdkafka will only report once it fetches:
-        # partition -> (sought offset, librdkafka's position right after the seek).
+        # Positions librdkafka will only report once it returns a record: chosen by
+        # seek(), or a newly assigned partition's committed offset (a caught-up
+        # partition returns none, so its lag would stay unknown until then):
+        # partition -> (offset, librdkafka's position when it was noted).
         self._sought: dict[TopicPartition, tuple[int, int]] = {}
 
     def subscribe(
@@ -89,8 +91,11 @@ class KafkaConsumer:
         """
 
         def assigned(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
+            partitions = from_natives(natives)
+            if self._group_id is not None:
+                self._start_at_committed(partitions)
             if on_assign is not None:
-                on_assign(from_natives(natives))
+                on_assign(partitions)
 
         def revoked(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
             for tp in from_natives(natives):
@@ -100,6 +105,21 @@ class KafkaConsumer:
 
         # Lost partitions (session timeout) are revoked too, just without a chance to commit.
         self._consumer.subscribe(list(topics), on_assign=assigned, on_revoke=revoked, on_lost=revoked)
+
+    def _start_at_committed(self, partitions: list[TopicPartition]) -> None:
+        """Note each newly assigned partition's committed offset as where it
+        starts (librdkafka starts there too, unless the offset is out of range:
+        then its own position, once it has one, is the truth). Only a hint for
+        :meth:`fetch_lag`: when the broker cannot say, the partition's position
+        stays unknown until it returns a record."""
+        try:
+            committed = self.committed(partitions)
+        except BrokerError as error:
+            _log.debug("committed offsets of %s not known at assignment: %s", partitions, error)
+            return
+        for tp, offset in committed.items():
+            if offset is not None and tp not in self._sought:
+                self._sought[tp] = (offset, self._native_position(tp))
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         """Read exactly these partitions, outside group rebalancing."""
@@ -205,9 +225,10 @@ class KafkaConsumer:
             return None
         position = self._known_position(partition)
         if position < 0:
-            # Nothing returned since assignment: librdkafka reports no position,
-            # and asking the broker for the committed offset would block the
-            # loop. Only an empty partition is known to have no lag.
+            # Nothing returned since assignment and nothing committed: librdkafka
+            # reports no position, and asking the broker where auto.offset.reset
+            # starts would block the loop. Only an empty partition is known to
+            # have no lag.
             return 0 if end == 0 else None
         return max(0, end - position)
 
