@@ -83,7 +83,6 @@ def test_a_re_keyed_backlog_reaches_its_windows_in_time(
     assert clicks - counted < clicks // 4  # most windows closed
 
 
-
 @pytest.mark.parametrize("pausing", [True, False])
 def test_a_partition_far_ahead_is_paused_rather_than_handed_on_early(
         broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pausing: bool) -> None:
