@@ -20,14 +20,21 @@ def _lag_becomes_zero(consumer: Consumer, tp: TopicPartition) -> None:
     wait_for(settled, f"fetch_lag({tp}) to be 0, not {consumer.fetch_lag(tp)}", 30.0)
 
 
-def test_the_lag_counts_the_records_past_the_position(broker: Broker, topic_name: str) -> None:
-    broker.admin().create_topic(topic_name, 2)
+def _two_partitions_one_filled(broker: Broker, topic: str,
+                               count: int) -> tuple[TopicPartition, TopicPartition]:
+    """Create ``topic`` with 2 partitions and write ``count`` records to the first;
+    return both."""
+    broker.admin().create_topic(topic, 2)
     producer = broker.producer()
-    for i in range(10):
-        producer.send(topic_name, str(i).encode(), partition=0)
+    for i in range(count):
+        producer.send(topic, str(i).encode(), partition=0)
     producer.flush()
     producer.close()
-    tp, empty = TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)
+    return TopicPartition(topic, 0), TopicPartition(topic, 1)
+
+
+def test_the_lag_counts_the_records_past_the_position(broker: Broker, topic_name: str) -> None:
+    tp, empty = _two_partitions_one_filled(broker, topic_name, 10)
     consumer = broker.consumer(isolation_level="read_uncommitted")
     consumer.assign([tp, empty])
 
@@ -72,14 +79,8 @@ def test_a_member_knows_its_caught_up_partitions_have_no_lag_before_any_record(
     """A partition read to its end and committed returns no record to its next
     member, which still knows where it stands: at the committed offset, with
     nothing to read (the worker would otherwise wait on it, see input_order)."""
-    broker.admin().create_topic(topic_name, 2)
-    producer = broker.producer()
-    for i in range(5):
-        producer.send(topic_name, str(i).encode(), partition=0)
-    producer.flush()
-    producer.close()
+    tp, empty = _two_partitions_one_filled(broker, topic_name, 5)
     group = f"{topic_name}-group"
-    tp, empty = TopicPartition(topic_name, 0), TopicPartition(topic_name, 1)
     first = broker.consumer(group_id=group)
     first.subscribe([topic_name])
     read_records(first, 5)
