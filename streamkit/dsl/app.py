@@ -87,13 +87,13 @@ class App:
         if order_wait_ms < 0:
             raise StreamkitError(f"order_wait_ms must be >= 0 (0 hands records on as fetched), "
                                  f"got {order_wait_ms}")
-        self.name = name
-        self.guarantee = Guarantee.parse(guarantee)
-        self.commit_interval_ms = commit_interval_ms
         if buffered_records_per_partition < 1:
             raise StreamkitError(
                 "buffered_records_per_partition must be >= 1 (records held back per "
                 f"partition before it is paused), got {buffered_records_per_partition}")
+        self.name = name
+        self.guarantee = Guarantee.parse(guarantee)
+        self.commit_interval_ms = commit_interval_ms
         self.order_wait_ms = order_wait_ms
         self.buffered_records_per_partition = buffered_records_per_partition
         policy = ErrorPolicy.parse(error_policy)
