@@ -4,6 +4,8 @@ replaces it."""
 
 from streamkit.log import Broker, Consumer, Producer, TopicPartition
 
+from .polling import wait_for
+
 
 def _group_consumer(broker: Broker, topic: str) -> Consumer:
     broker.admin().create_topic(topic)
@@ -83,3 +85,53 @@ def test_metadata_sent_to_an_aborted_transaction_is_not_committed(
     assert consumer.committed_metadata([tp]) == {tp: "before"}
     consumer.close()
     producer.close()
+
+
+def test_a_member_reads_in_its_assignment_callback_what_the_previous_owner_committed_on_revoke(
+    broker: Broker, topic_name: str
+) -> None:
+    broker.admin().create_topic(topic_name, partitions=2)
+    group = f"{topic_name}-group"
+    everything = [TopicPartition(topic_name, p) for p in range(2)]
+    first = broker.consumer(group_id=group)
+    handing_over = [True]  # until the test is done: closing revokes too
+
+    def hand_over(partitions: list[TopicPartition]) -> None:  # as a worker checkpoints on revoke
+        if handing_over[0]:
+                first.commit({tp: 10 + tp.partition for tp in partitions},
+                         metadata={tp: f"handed over {tp.partition}" for tp in partitions})
+
+    first_owns: set[TopicPartition] = set()
+    first.subscribe([topic_name], on_assign=first_owns.update, on_revoke=hand_over)
+    wait_for(lambda: first_owns == set(everything), "the only member to own both partitions",
+             between=lambda: first.poll_batch(timeout=0.2))
+    first.commit({tp: 1 for tp in everything}, metadata={tp: "stale" for tp in everything})
+
+    second = broker.consumer(group_id=group)
+    seen: list[tuple[dict[TopicPartition, int | None], dict[TopicPartition, str | None]]] = []
+
+    def read_commits(partitions: list[TopicPartition]) -> None:
+        if partitions:  # one partition at a time, as tasks ask
+            seen.append(({}, {}))
+            for tp in partitions:
+                seen[-1][0].update(second.committed([tp]))
+                seen[-1][1].update(second.committed_metadata([tp]))
+
+    second.subscribe([topic_name], on_assign=read_commits)
+
+    def poll_both() -> None:
+        first.poll_batch(timeout=0.1)
+        second.poll_batch(timeout=0.1)
+
+    wait_for(lambda: bool(seen), "the second member to be assigned a partition",
+             between=poll_both)
+    offsets, metadata = seen[0]
+    assert offsets and offsets.keys() == metadata.keys()
+    for tp in offsets:
+        assert offsets[tp] == 10 + tp.partition
+        assert metadata[tp] == f"handed over {tp.partition}"
+    assert second.committed(everything) == first.committed(everything), \
+        "outside the callback both members read the group's commits"
+    handing_over[0] = False
+    second.close()
+    first.close()

@@ -77,6 +77,10 @@ class KafkaConsumer:
         # partition returns none, so its lag would stay unknown until then):
         # partition -> (offset, librdkafka's position when it was noted).
         self._sought: dict[TopicPartition, tuple[int, int]] = {}
+        # What the group had committed for the partitions being assigned, read once
+        # at assignment and served to the assignment callback (a task asks for its
+        # partitions' commit metadata): nobody else commits them meanwhile.
+        self._commits_at_assignment: dict[TopicPartition, confluent_kafka.TopicPartition] = {}
 
     def subscribe(
         self,
@@ -94,8 +98,11 @@ class KafkaConsumer:
             partitions = from_natives(natives)
             if self._group_id is not None:
                 self._start_at_committed(partitions)
-            if on_assign is not None:
-                on_assign(partitions)
+            try:
+                if on_assign is not None:
+                    on_assign(partitions)
+            finally:
+                self._commits_at_assignment.clear()
 
         def revoked(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
             for tp in from_natives(natives):
@@ -111,13 +118,16 @@ class KafkaConsumer:
         starts (librdkafka starts there too, unless the offset is out of range:
         then its own position, once it has one, is the truth). Only a hint for
         :meth:`fetch_lag`: when the broker cannot say, the partition's position
-        stays unknown until it returns a record."""
+        stays unknown until it returns a record. What is read is kept for the
+        assignment callback, whose questions about these commits it answers."""
         try:
-            committed = self.committed(partitions)
+            natives = self._fetch_committed(partitions)
         except BrokerError as error:
             _log.debug("committed offsets of %s not known at assignment: %s", partitions, error)
             return
-        for tp, offset in committed.items():
+        for native in natives:
+            tp, offset = from_native(native), offset_or_none(native.offset)
+            self._commits_at_assignment[tp] = native
             if offset is not None and tp not in self._sought:
                 self._sought[tp] = (offset, self._native_position(tp))
 
@@ -285,6 +295,10 @@ class KafkaConsumer:
     def _fetch_committed(
         self, partitions: Iterable[TopicPartition]
     ) -> list[confluent_kafka.TopicPartition]:
+        partitions = list(partitions)
+        at_assignment = self._commits_at_assignment
+        if at_assignment and all(tp in at_assignment for tp in partitions):
+            return [at_assignment[tp] for tp in partitions]
         natives = [to_native(tp) for tp in partitions]
         if not natives:
             return []
