@@ -44,7 +44,8 @@ def test_an_assignment_reads_its_commits_once(kafka_bootstrap: str, topic_name: 
     def per_partition(partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             read[tp] = (consumer.committed([tp])[tp], consumer.committed_metadata([tp])[tp])
-        fetches_in_callback.append(counting.fetches)
+        if partitions:  # librdkafka may also report an empty assignment
+            fetches_in_callback.append(counting.fetches)
 
     consumer.subscribe([topic_name], on_assign=per_partition)
     wait_for(lambda: len(read) == 4, "the member to be assigned every partition",
