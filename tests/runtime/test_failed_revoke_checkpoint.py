@@ -26,6 +26,7 @@ from tests.faults.apps import counter
 from tests.faults.checks import counts_by_key, exactly_once_problems
 from tests.faults.inputs import expected_counts, keyed_inputs, send_values
 from tests.runtime.logs import unique
+from tests.runtime.threads import WrappingBroker, run_worker
 
 MAX_INPUTS = 20_000
 AFTER_REVOCATION = 1_000  # inputs fed after the first revocation, for the kept tasks to redo
@@ -54,22 +55,6 @@ class _FailingCommits:
         return getattr(self._producer, name)
 
 
-class _Broker:
-    """``broker``, handing out producers that fail on demand."""
-
-    def __init__(self, broker: Broker) -> None:
-        self._broker = broker
-        self.producers: list[_FailingCommits] = []
-
-    def producer(self, **options: Any) -> _FailingCommits:
-        producer = _FailingCommits(self._broker.producer(**options))
-        self.producers.append(producer)
-        return producer
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._broker, name)
-
-
 class _FailsOnRevoke(Worker):
     """Fails the checkpoint of its first revocation that has work to commit."""
 
@@ -85,18 +70,6 @@ class _FailsOnRevoke(Worker):
             super()._on_revoke(partitions)
         finally:
             producer.armed = False
-
-
-def _run(worker: Worker, failures: list[BaseException]) -> threading.Thread:
-    def target() -> None:
-        try:
-            worker.run(threading.Event(), until_idle_s=IDLE_S)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread
 
 
 def test_a_failed_checkpoint_on_revoke_rewinds_the_kept_tasks(broker: Broker,
@@ -118,7 +91,7 @@ def _attempt(broker: Broker, state_dir: Path) -> int:
     admin.create_topic(inputs, 4)
     admin.close()
     values = keyed_inputs(seed=7, count=MAX_INPUTS, keys=40)
-    failing = _Broker(broker)
+    failing = WrappingBroker(broker, producer=_FailingCommits)
     failures: list[BaseException] = []
 
     def options(worker_id: str, commit_interval_ms: int) -> WorkerOptions:
@@ -129,7 +102,7 @@ def _attempt(broker: Broker, state_dir: Path) -> int:
     # second joins (a rebalance takes seconds on Kafka), the first has
     # uncommitted work in the partitions it keeps. Feeding goes on until then.
     failing_worker = _FailsOnRevoke(app, failing, options("a", 3_000))  # type: ignore[arg-type]
-    first = _run(failing_worker, failures)
+    first = run_worker(failing_worker, failures, until_idle_s=IDLE_S)
     second: threading.Thread | None = None
     fed, stop_at = 0, MAX_INPUTS
     feed = broker.producer()
@@ -138,8 +111,9 @@ def _attempt(broker: Broker, state_dir: Path) -> int:
             send_values(feed, inputs, values[fed:fed + BATCH])
             fed += BATCH
             if second is None and fed >= 1_000:
-                second = _run(Worker(counter(name, inputs, counts), broker, options("b", 200)),
-                              failures)
+                second = run_worker(
+                    Worker(counter(name, inputs, counts), broker, options("b", 200)), failures,
+                    until_idle_s=IDLE_S)
             if stop_at == MAX_INPUTS and failing_worker.revoked:
                 stop_at = min(MAX_INPUTS, fed + AFTER_REVOCATION)
             threading.Event().wait(PAUSE_S)

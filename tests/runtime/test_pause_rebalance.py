@@ -30,6 +30,7 @@ from streamkit.log import Broker, TopicPartition
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from tests.contract.polling import wait_for
 from tests.runtime.logs import json_values, read_all, unique
+from tests.runtime.threads import WrappingBroker, run_worker
 
 PARTITIONS = 8
 BEHIND, AHEAD = 2_000, 1_000  # clicks in partition 0, and in each of the others
@@ -78,22 +79,6 @@ class _Watched:
         return getattr(self._consumer, name)
 
 
-class _Broker:
-    """``broker``, whose consumers are watched."""
-
-    def __init__(self, broker: Broker) -> None:
-        self._broker = broker
-        self.consumers: list[_Watched] = []
-
-    def consumer(self, **options: Any) -> _Watched:
-        consumer = _Watched(self._broker.consumer(**options))
-        self.consumers.append(consumer)
-        return consumer
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._broker, name)
-
-
 def _app(name: str, clicks: str, seen: str, slow: Callable[[str], bool]) -> App:
     """Re-keys every click by page: its partitions meet in the repartition topic,
     so the worker merges them by event time (and pauses those far ahead). Clicks
@@ -127,19 +112,6 @@ def _load(broker: Broker, topic: str) -> set[str]:
     return ids
 
 
-def _run(worker: Worker, name: str, stop: threading.Event,
-         failures: list[BaseException]) -> threading.Thread:
-    def target() -> None:
-        try:
-            worker.run(stop)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            failures.append(error)
-
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 def test_partitions_paused_when_revoked_are_read_again_when_they_come_back(
         broker: Broker, tmp_path: Path) -> None:
     for attempt in range(ATTEMPTS):
@@ -157,7 +129,7 @@ def _attempt(broker: Broker, state_dir: Path) -> bool:
     admin.create_topic(clicks, PARTITIONS)
     admin.close()
     ids = _load(broker, clicks)
-    watched = _Broker(broker)
+    watched = WrappingBroker(broker, consumer=_Watched)
     failures: list[BaseException] = []
 
     def worker(worker_id: str, slow: Callable[[str], bool]) -> Worker:
@@ -167,15 +139,15 @@ def _attempt(broker: Broker, state_dir: Path) -> bool:
         return Worker(_app(name, clicks, seen, slow), watched, options)  # type: ignore[arg-type]
 
     stop_first, leave = threading.Event(), threading.Event()
-    first = _run(worker("a", lambda click: click.startswith("0-")), "a", stop_first,
-                 failures)
+    first = run_worker(worker("a", lambda click: click.startswith("0-")), failures, stop_first,
+                       name="a")
     watched_first = wait_for(lambda: watched.consumers and watched.consumers[0],
                              "the first worker to start", WAIT_S)
     wait_for(lambda: watched_first.paused, "the first worker to pause a partition far ahead",
              WAIT_S)
     # Slow throughout, so that what they take still has records to read when it
     # comes back.
-    others = [_run(worker(w, lambda _: True), w, leave, failures) for w in ("b", "c")]
+    others = [run_worker(worker(w, lambda _: True), failures, leave, name=w) for w in ("b", "c")]
     wait_for(lambda: len(watched.consumers) == 3 and all(c.owned for c in watched.consumers),
              "the two workers joining to own partitions", WAIT_S, detail=lambda: str(failures))
     time.sleep(1.0)  # they read some of them

@@ -25,6 +25,7 @@ from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.purge import RepartitionPurger
 from tests.contract.polling import wait_for
 from tests.runtime.logs import json_values, produce_json, read_all, unique
+from tests.runtime.threads import run_worker
 
 WORDCOUNT = Path(__file__).resolve().parents[2] / "examples" / "wordcount.py"
 LINES = [{"text": "the quick brown fox"}, {"text": "The lazy dog"}, {"text": "the end"}]
@@ -52,16 +53,9 @@ class _Running:
         self.broker = broker
         self.stop = threading.Event()
         self.failures: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.worker.run(self.stop)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            self.failures.append(error)
 
     def __enter__(self) -> Self:
-        self.thread.start()
+        self.thread = run_worker(self.worker, self.failures, self.stop)
         return self
 
     def __exit__(self, *_: object) -> None:
