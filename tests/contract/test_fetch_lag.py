@@ -99,3 +99,25 @@ def test_a_member_knows_its_caught_up_partitions_have_no_lag_before_any_record(
     wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
     assert consumer.position(tp) == 5
     consumer.close()
+
+
+def test_a_new_member_knows_where_auto_offset_reset_starts_it_before_any_record(
+        broker: Broker, topic_name: str) -> None:
+    """A group with nothing committed that starts at the log's end has nothing
+    to read, and knows it before any record comes: a worker merging partitions
+    by event time would otherwise hold the others back for it. (On Kafka, where
+    the log starts too: tests/kafka/test_start_positions.py.)"""
+    tp, empty = _two_partitions_one_filled(broker, topic_name, 5)
+    consumer = broker.consumer(group_id=f"{topic_name}-group", auto_offset_reset="latest")
+    consumer.subscribe([topic_name])
+    wait_for(lambda: len(consumer.assignment()) == 2, "both partitions to be assigned",
+             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
+
+    def caught_up() -> bool:
+        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
+        return consumer.fetch_lag(tp) == 0 and consumer.fetch_lag(empty) == 0
+
+    # Kafka's consumer learns a partition's end from its first fetch.
+    wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
+    assert consumer.position(tp) == 5
+    consumer.close()

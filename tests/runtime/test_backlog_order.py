@@ -33,8 +33,9 @@ SPACING_MS = 100  # within a partition: 200 s of event time
 START_MS = 1_700_000_000_000
 
 
-def _page_views_topics(broker: Broker) -> dict[str, str]:
-    name = unique("order")
+def page_views_topics(broker: Broker, prefix: str = "order") -> dict[str, str]:
+    """Unique topic names for examples/page_views.py, its clicks topic created."""
+    name = unique(prefix)
     names = {"name": name, "clicks": f"{name}-clicks", "page_views": f"{name}-views",
              "late": f"{name}-late"}
     admin = broker.admin()
@@ -61,7 +62,7 @@ def _load_backlog(broker: Broker, topic: str, lead_ms: int = 0) -> int:
 @pytest.mark.parametrize("guarantee", ["at-least-once", "exactly-once"])
 def test_a_re_keyed_backlog_reaches_its_windows_in_time(
         broker: Broker, tmp_path: Path, guarantee: str) -> None:
-    names = _page_views_topics(broker)
+    names = page_views_topics(broker)
     clicks = _load_backlog(broker, names["clicks"])
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
     options = WorkerOptions(exactly_once=guarantee == "exactly-once",
@@ -93,7 +94,7 @@ def test_a_partition_far_ahead_is_paused_rather_than_handed_on_early(
     is late. Without pausing (the control), the buffer overflows, hands partition
     0's clicks on early, and windows drop the others' as late."""
     monkeypatch.setattr(input_order, "MAX_HELD_RECORDS", 1_000)
-    names = _page_views_topics(broker)
+    names = page_views_topics(broker)
     _load_backlog(broker, names["clicks"], lead_ms=100_000)
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
     options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,

@@ -33,6 +33,9 @@ STATISTICS_INTERVAL_MS = 500
 # keeps reconnecting by itself.
 _TRANSIENT_CODES = UNAVAILABLE_CODES | {KafkaError._PARTITION_EOF}
 
+# ListOffsets' timestamps meaning "the log's start" and "its end".
+_RESET_SENTINELS = {"earliest": confluent_kafka.OFFSET_BEGINNING, "latest": confluent_kafka.OFFSET_END}
+
 
 class KafkaConsumer:
     """A consumer that commits only when asked, with cooperative-sticky rebalancing.
@@ -97,7 +100,7 @@ class KafkaConsumer:
         def assigned(_: object, natives: list[confluent_kafka.TopicPartition]) -> None:
             partitions = from_natives(natives)
             if self._group_id is not None:
-                self._start_at_committed(partitions)
+                self._note_starts(partitions)
             try:
                 if on_assign is not None:
                     on_assign(partitions)
@@ -113,23 +116,48 @@ class KafkaConsumer:
         # Lost partitions (session timeout) are revoked too, just without a chance to commit.
         self._consumer.subscribe(list(topics), on_assign=assigned, on_revoke=revoked, on_lost=revoked)
 
-    def _start_at_committed(self, partitions: list[TopicPartition]) -> None:
-        """Note each newly assigned partition's committed offset as where it
-        starts (librdkafka starts there too, unless the offset is out of range:
-        then its own position, once it has one, is the truth). Only a hint for
-        :meth:`fetch_lag`: when the broker cannot say, the partition's position
-        stays unknown until it returns a record. What is read is kept for the
-        assignment callback, whose questions about these commits it answers."""
+    def _note_starts(self, partitions: list[TopicPartition]) -> None:
+        """Note where each newly assigned partition starts: its committed offset,
+        or for one with nothing committed, where ``auto.offset.reset`` starts it
+        (librdkafka starts there too, unless the committed offset is out of range
+        or the log moved meanwhile: then its own position, once it has one, is
+        the truth). Only a hint for :meth:`fetch_lag`: when the broker cannot say,
+        the partition's position stays unknown until it returns a record. The
+        commits read are kept for the assignment callback, whose questions about
+        them they answer."""
         try:
             natives = self._fetch_committed(partitions)
         except BrokerError as error:
             _log.debug("committed offsets of %s not known at assignment: %s", partitions, error)
             return
+        uncommitted = []
         for native in natives:
             tp, offset = from_native(native), offset_or_none(native.offset)
             self._commits_at_assignment[tp] = native
-            if offset is not None and tp not in self._sought:
+            if tp in self._sought:
+                continue
+            if offset is None:
+                uncommitted.append(tp)
+            else:
                 self._sought[tp] = (offset, self._native_position(tp))
+        for tp, offset in self._reset_offsets(uncommitted).items():
+            self._sought[tp] = (offset, self._native_position(tp))
+
+    def _reset_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """Where ``auto.offset.reset`` starts each of ``partitions``, in one
+        request (ListOffsets with the earliest/latest sentinels); those the
+        broker does not answer for are left out."""
+        sentinel = _RESET_SENTINELS.get(self._auto_offset_reset)
+        if not partitions or sentinel is None:
+            return {}
+        try:
+            natives = self._consumer.offsets_for_times(
+                [to_native(tp, sentinel) for tp in partitions], REQUEST_TIMEOUT_S)
+        except KafkaException as exc:
+            _log.debug("start offsets of %s not known at assignment: %s", partitions, exc)
+            return {}
+        return {from_native(native): native.offset for native in natives
+                if native.error is None and native.offset >= 0}
 
     def assign(self, partitions: Sequence[TopicPartition]) -> None:
         """Read exactly these partitions, outside group rebalancing."""
@@ -235,10 +263,9 @@ class KafkaConsumer:
             return None
         position = self._known_position(partition)
         if position < 0:
-            # Nothing returned since assignment and nothing committed: librdkafka
-            # reports no position, and asking the broker where auto.offset.reset
-            # starts would block the loop. Only an empty partition is known to
-            # have no lag.
+            # Nothing returned since assignment, and neither a commit nor the
+            # auto.offset.reset offset was known at assignment: only an empty
+            # partition is known to have no lag.
             return 0 if end == 0 else None
         return max(0, end - position)
 
