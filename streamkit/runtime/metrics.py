@@ -9,6 +9,8 @@ DEAD_LETTERED = "dead_lettered"
 SKIPPED = "skipped"
 RETRIED = "retried"
 PUNCTUATION_ERRORS = "punctuation_errors"
+# A worker's own: partitions whose records it stopped waiting for (order_wait_ms).
+ORDER_WAITS_EXPIRED = "order_waits_expired"
 
 
 class TaskMetrics:

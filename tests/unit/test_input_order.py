@@ -76,13 +76,31 @@ def test_records_waiting_too_long_for_a_lagging_partition_are_released() -> None
 
     assert buffer.release(lags(p0=0, p1=3), now=0.1) == []  # the wait starts
     assert buffer.release(lags(p0=0, p1=3), now=0.5) == []
+    assert buffer.gave_up == []
     assert stamps(buffer.release(lags(p0=0, p1=3), now=0.6)) == [(0, 10)]
+    assert buffer.gave_up == [("in", 1)]  # for the worker to report
+    buffer.gave_up.clear()
 
     # Partition 1 is not waited for again until it delivers.
     buffer.add([record(0, 1, 20)])
     assert stamps(buffer.release(lags(p0=0, p1=3), now=0.7)) == [(0, 20)]
     buffer.add([record(1, 1, 15), record(0, 2, 30)])
     assert stamps(buffer.release(lags(p0=0, p1=3), now=0.8)) == [(1, 15)]
+    assert buffer.release(lags(p0=0, p1=3), now=1.4) == []
+    assert stamps(buffer.release(lags(p0=0, p1=3), now=1.9)) == [(0, 30)]  # and again
+    assert buffer.gave_up == [("in", 1)]
+
+
+def test_the_worker_learns_each_partition_waited_on_in_vain_once_per_wait() -> None:
+    order = InputOrder({"in": (0, False)}, max_wait_s=0.5)
+    assert stamps(order.release([record(0, 0, 10), record(1, 0, 5)], lags(p0=0, p1=3),
+                                now=0.0)) == [(1, 5)]
+    order.release([], lags(p0=0, p1=3), now=0.1)
+    assert order.gave_up() == []
+    assert stamps(order.release([], lags(p0=0, p1=3), now=0.6)) == [(0, 10)]
+
+    assert order.gave_up() == [("in", 1)]
+    assert order.gave_up() == []
 
 
 def test_past_the_limit_the_earliest_records_are_released_regardless() -> None:

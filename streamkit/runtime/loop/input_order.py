@@ -153,6 +153,9 @@ class InputBuffer:
         self._partitions: dict[PartitionKey, _Partition] = {}
         self._held = 0
         self._waiting_since: float | None = None
+        # Partitions waited on for max_wait_s in vain, each time that happened
+        # (the caller reports and clears them): their records may come late.
+        self.gave_up: list[PartitionKey] = []
 
     def __len__(self) -> int:
         return self._held
@@ -195,9 +198,11 @@ class InputBuffer:
             # Stop waiting for the partitions that kept everything back (their
             # lag may count records they cannot deliver) until they deliver.
             self._waiting_since = None
-            for partition in self._partitions.values():
-                if not partition.records and partition.time <= horizon:
+            for key, partition in self._partitions.items():
+                if (not partition.records and partition.time <= horizon
+                        and not partition.stalled and self._holds_back(partition, lag(key))):
                     partition.stalled = True
+                    self.gave_up.append(key)
             released = self._take(2**63)
         return released
 
@@ -225,12 +230,19 @@ class InputBuffer:
         horizon = 2**63
         for key, partition in self._partitions.items():
             # Ask only when the answer could lower the horizon.
-            if partition.time < horizon and not partition.stalled:
-                behind = lag(key)
-                if behind is None and partition.time == _BEFORE_ALL or (
-                        behind is not None and behind > 0):
-                    horizon = partition.time
+            if (partition.time < horizon and not partition.stalled
+                    and self._holds_back(partition, lag(key))):
+                horizon = partition.time
         return horizon
+
+    @staticmethod
+    def _holds_back(partition: _Partition, behind: int | None) -> bool:
+        """Whether ``partition``, ``behind`` records short of its end, may still
+        bring records older than the others': it has some to read, or it has
+        delivered nothing and its lag is not known yet."""
+        if behind is None:
+            return partition.time == _BEFORE_ALL
+        return behind > 0
 
     def _time_to_release(self, count: int) -> int:
         """The partition time up to which about ``count`` held records lie."""
@@ -327,6 +339,16 @@ class InputOrder:
         for buffer in self._buffers.values():
             released += buffer.release(lag, now)
         return released
+
+    def gave_up(self) -> list[PartitionKey]:
+        """The partitions waited on for ``max_wait_s`` in vain since the last call
+        (once per time; see :meth:`InputBuffer.release`)."""
+        keys: list[PartitionKey] = []
+        for buffer in self._buffers.values():
+            if buffer.gave_up:
+                keys += buffer.gave_up
+                buffer.gave_up.clear()
+        return keys
 
     def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
         """The partitions to pause and to resume (see :meth:`InputBuffer.flow`)."""

@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from streamkit.runtime.loop.input_order import (
     PartitionKey,
     merge_groups,
 )
-from streamkit.runtime.metrics import format_counters, merge
+from streamkit.runtime.metrics import ORDER_WAITS_EXPIRED, format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
 from streamkit.runtime.rebalance import TaskRegistry
 from streamkit.runtime.stream_time import committed_stream_time
@@ -125,6 +126,7 @@ class Worker:
         self._stopping: StopSignal = threading.Event()
         self.final_metrics: dict[str, int] = {}
         self._closed_metrics: list[dict[str, int]] = []
+        self._own_metrics: Counter[str] = Counter()  # the worker's, not a task's
         # A checkpoint failed inside a rebalance callback: the tasks kept hold
         # work whose transaction was aborted; rewind them once the poll returns.
         self._rewind_pending = False
@@ -220,6 +222,9 @@ class Worker:
             return
         if self._input is not None:
             records = self._input.release(records, self._fetch_lag, time.monotonic())
+            gave_up = self._input.gave_up()
+            if gave_up:
+                self._report_gave_up(gave_up)
             pause, resume = self._input.flow()
             if pause:
                 log.debug("pausing %s: too many records held back", pause)
@@ -241,6 +246,16 @@ class Worker:
         # Outputs leave now rather than at the checkpoint (the embedded log
         # writes nothing before a poll; Kafka's client sends on its own).
         self.producer.poll()  # type: ignore[union-attr]
+
+    def _report_gave_up(self, keys: list[PartitionKey]) -> None:
+        self._own_metrics[ORDER_WAITS_EXPIRED] += len(keys)
+        log.warning(
+            "worker %s: waited %d ms in vain for records of %s (lag %s); handing on the "
+            "records held for them: any of theirs older than those may now come late "
+            "(raise order_wait_ms if the broker is slow rather than stuck)",
+            self.options.worker_id, self.options.order_wait_ms,
+            ", ".join(f"{topic}[{partition}]" for topic, partition in keys),
+            ", ".join(str(self._fetch_lag(key)) for key in keys))
 
     def _resume(self, keys: list[PartitionKey]) -> None:
         """Fetch partitions paused for holding too many records again."""
@@ -399,13 +414,13 @@ class Worker:
             self.checkpointer.abort()  # after a successful final checkpoint: nothing open
         self.registry.close_all(abort=True)
         self._close_clients()  # leaves the group; the revoke callback finds no tasks
-        self.final_metrics = merge(self._closed_metrics + snapshots)
+        self.final_metrics = merge([*self._closed_metrics, *snapshots, self._own_metrics])
         self._log_metrics("stopped", self.final_metrics)
 
     def _log_metrics(self, phase: str, counters: dict[str, int] | None = None) -> None:
         if counters is None:
-            counters = merge(self._closed_metrics +
-                             [t.metrics_snapshot() for t in self.registry.tasks.values()])
+            counters = merge([*self._closed_metrics, self._own_metrics,
+                              *(t.metrics_snapshot() for t in self.registry.tasks.values())])
         log.info("worker %s %s: %s", self.options.worker_id, phase, format_counters(counters))
 
     def retrying(self, what: str, step: Callable[[], T]) -> T:
