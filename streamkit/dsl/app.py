@@ -15,7 +15,7 @@ from streamkit.dsl.topic import SerdeSpec, Topic, make_topic_spec
 from streamkit.log.errors import StreamkitError
 from streamkit.processor import StoreSpec
 from streamkit.runtime.errors.policy import ErrorPolicy
-from streamkit.runtime.loop.input_order import PAUSE_ABOVE_RECORDS
+from streamkit.runtime.loop.input_order import ORDER_WAIT_MS, PAUSE_ABOVE_RECORDS
 from streamkit.runtime.topology import SourceNode, TopicSpec, Topology
 
 REPARTITION_CONFIG = {"retention.ms": "-1", "segment.bytes": str(50 * 1024 * 1024)}
@@ -70,7 +70,7 @@ class App:
         *,
         guarantee: Guarantee | str = Guarantee.AT_LEAST_ONCE,
         commit_interval_ms: int = 1000,
-        order_wait_ms: int = 500,
+        order_wait_ms: int = ORDER_WAIT_MS,
         buffered_records_per_partition: int = PAUSE_ABOVE_RECORDS,
         error_policy: PolicyArg = None,
         dead_letter_topic: str | None = None,

@@ -32,6 +32,7 @@ from streamkit.log.errors import (
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
 from streamkit.runtime.loop.input_order import (
+    ORDER_WAIT_MS,
     PAUSE_ABOVE_RECORDS,
     InputOrder,
     PartitionKey,
@@ -84,7 +85,7 @@ class WorkerOptions:
     repartition_purge_interval_s: float = 30.0  # Kafka Streams' repartition.purge.interval.ms
     # How long records wait for a partition with more to read, so that tasks get
     # them in event-time order across partitions (input_order); 0: as fetched.
-    order_wait_ms: int = 500
+    order_wait_ms: int = ORDER_WAIT_MS
     # Records held back for one partition past which it is paused (input_order).
     buffered_records_per_partition: int = PAUSE_ABOVE_RECORDS
 
