@@ -33,6 +33,25 @@ def _two_partitions_one_filled(broker: Broker, topic: str,
     return TopicPartition(topic, 0), TopicPartition(topic, 1)
 
 
+def _joins_caught_up_at(consumer: Consumer, tp: TopicPartition, empty: TopicPartition,
+                        position: int) -> None:
+    """Subscribe ``consumer`` to both partitions' topic and check that, with no
+    record returned, it knows both have nothing to read and ``tp`` stands at
+    ``position``; close it."""
+    consumer.subscribe([tp.topic])
+    wait_for(lambda: len(consumer.assignment()) == 2, "both partitions to be assigned",
+             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
+
+    def caught_up() -> bool:
+        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
+        return consumer.fetch_lag(tp) == 0 and consumer.fetch_lag(empty) == 0
+
+    # Kafka's consumer learns a partition's end from its first fetch.
+    wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
+    assert consumer.position(tp) == position
+    consumer.close()
+
+
 def test_the_lag_counts_the_records_past_the_position(broker: Broker, topic_name: str) -> None:
     tp, empty = _two_partitions_one_filled(broker, topic_name, 10)
     consumer = broker.consumer(isolation_level="read_uncommitted")
@@ -87,18 +106,7 @@ def test_a_member_knows_its_caught_up_partitions_have_no_lag_before_any_record(
     first.commit()
     first.close()
 
-    consumer = broker.consumer(group_id=group)
-    consumer.subscribe([topic_name])
-    wait_for(lambda: len(consumer.assignment()) == 2, "both partitions to be assigned",
-             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
-
-    def caught_up() -> bool:
-        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
-        return consumer.fetch_lag(tp) == 0 and consumer.fetch_lag(empty) == 0
-
-    wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
-    assert consumer.position(tp) == 5
-    consumer.close()
+    _joins_caught_up_at(broker.consumer(group_id=group), tp, empty, 5)
 
 
 def test_a_new_member_knows_where_auto_offset_reset_starts_it_before_any_record(
@@ -109,15 +117,4 @@ def test_a_new_member_knows_where_auto_offset_reset_starts_it_before_any_record(
     the log starts too: tests/kafka/test_start_positions.py.)"""
     tp, empty = _two_partitions_one_filled(broker, topic_name, 5)
     consumer = broker.consumer(group_id=f"{topic_name}-group", auto_offset_reset="latest")
-    consumer.subscribe([topic_name])
-    wait_for(lambda: len(consumer.assignment()) == 2, "both partitions to be assigned",
-             between=lambda: consumer.poll_batch(max_records=1, timeout=0.1))
-
-    def caught_up() -> bool:
-        assert consumer.poll_batch(max_records=1, timeout=0.1) == []
-        return consumer.fetch_lag(tp) == 0 and consumer.fetch_lag(empty) == 0
-
-    # Kafka's consumer learns a partition's end from its first fetch.
-    wait_for(caught_up, f"fetch_lag to be 0, not {consumer.fetch_lag(tp)}", 30.0)
-    assert consumer.position(tp) == 5
-    consumer.close()
+    _joins_caught_up_at(consumer, tp, empty, 5)

@@ -3,28 +3,12 @@ often the assignment callback asks for their commits: the consumer reads them on
 (to know where each partition starts), and a worker's tasks then ask again, one
 per task, for the stream time stored with them."""
 
-from typing import Any
-
 import pytest
 
 from streamkit.log import TopicPartition
 from streamkit.log.kafka import KafkaBroker
 from tests.contract.polling import wait_for
-
-
-class CountingCommitted:
-    """A librdkafka consumer that counts its OffsetFetch requests (``committed``)."""
-
-    def __init__(self, native: Any) -> None:
-        self._native = native
-        self.fetches = 0
-
-    def committed(self, *args: Any, **kwargs: Any) -> Any:
-        self.fetches += 1
-        return self._native.committed(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._native, name)
+from tests.kafka.counting import CountingCalls
 
 
 @pytest.mark.kafka
@@ -37,7 +21,7 @@ def test_an_assignment_reads_its_commits_once(kafka_bootstrap: str, topic_name: 
     committer.close()
 
     consumer = broker.consumer(group_id=f"{topic_name}-group")
-    counting = consumer._consumer = CountingCommitted(consumer._consumer)  # type: ignore[attr-defined]
+    counting = consumer._consumer = CountingCalls(consumer._consumer, "committed")  # type: ignore[attr-defined]
     fetches_in_callback: list[int] = []
     read: dict[TopicPartition, tuple[int | None, str | None]] = {}
 
@@ -45,7 +29,7 @@ def test_an_assignment_reads_its_commits_once(kafka_bootstrap: str, topic_name: 
         for tp in partitions:
             read[tp] = (consumer.committed([tp])[tp], consumer.committed_metadata([tp])[tp])
         if partitions:  # librdkafka may also report an empty assignment
-            fetches_in_callback.append(counting.fetches)
+            fetches_in_callback.append(counting.calls)
 
     consumer.subscribe([topic_name], on_assign=per_partition)
     wait_for(lambda: len(read) == 4, "the member to be assigned every partition",
@@ -54,6 +38,6 @@ def test_an_assignment_reads_its_commits_once(kafka_bootstrap: str, topic_name: 
     assert read == {tp: (3, "m") for tp in everything}
     assert fetches_in_callback == [1]
     consumer.committed(everything)
-    assert counting.fetches == 2, "outside the callback a commit is read from the broker"
+    assert counting.calls == 2, "outside the callback a commit is read from the broker"
     consumer.close()
     broker.close()

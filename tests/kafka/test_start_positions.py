@@ -8,7 +8,6 @@ back for ``order_wait_ms`` (see streamkit/runtime/loop/input_order.py)."""
 import runpy
 import threading
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -18,24 +17,10 @@ from streamkit.log.errors import TopicNotFound
 from streamkit.log.kafka import KafkaBroker
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from tests.contract.polling import wait_for
+from tests.kafka.counting import CountingCalls
 from tests.runtime.logs import json_values, read_all
 from tests.runtime.test_backlog_order import PAGE_VIEWS, START_MS, page_views_topics
 from tests.runtime.threads import run_worker
-
-
-class CountingListOffsets:
-    """A librdkafka consumer that counts its ListOffsets requests (``offsets_for_times``)."""
-
-    def __init__(self, native: Any) -> None:
-        self._native = native
-        self.requests = 0
-
-    def offsets_for_times(self, *args: Any, **kwargs: Any) -> Any:
-        self.requests += 1
-        return self._native.offsets_for_times(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._native, name)
 
 
 @pytest.mark.kafka
@@ -53,7 +38,7 @@ def test_a_new_member_knows_where_each_uncommitted_partition_starts(
     broker.admin().delete_records({deleted: 5})  # partition 0 now starts, and ends, at 5
 
     consumer = broker.consumer(group_id=f"{topic_name}-group", auto_offset_reset="earliest")
-    counting = consumer._consumer = CountingListOffsets(consumer._consumer)  # type: ignore[attr-defined]
+    counting = consumer._consumer = CountingCalls(consumer._consumer, "offsets_for_times")  # type: ignore[attr-defined]
     consumer.subscribe([topic_name])
     read: list[bytes | None] = []
 
@@ -65,7 +50,7 @@ def test_a_new_member_knows_where_each_uncommitted_partition_starts(
     wait_for(caught_up, "every partition to be known caught up", 30.0)
     assert read == [b"0", b"1", b"2"]
     assert consumer.position(deleted) == 5
-    assert counting.requests == 1  # one request for the three partitions
+    assert counting.calls == 1  # one request for the three partitions
     consumer.close()
 
 
