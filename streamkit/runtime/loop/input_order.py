@@ -16,8 +16,10 @@ time among the partitions whose consumer knows of records it has not fetched
 yet. Partitions that are caught up do not hold anything back, so live input
 goes straight through.
 
-Kafka Streams does the same within a task (its ``PartitionGroup``), waiting up
-to ``max.task.idle.ms`` for a partition with known lag. Here a merge group
+Kafka Streams does the same within a task (its ``PartitionGroup``): it waits
+without a bound for a partition whose lag is unknown or positive, and up to
+``max.task.idle.ms`` (0 by default) for new records of one caught up. Here the
+wait is bounded (:data:`ORDER_WAIT_MS`), and a merge group
 (:func:`merge_groups`) may span the tasks of a sub-topology too, since the
 re-keyed records of each of them meet again in every repartition partition;
 :class:`InputOrder` keeps one buffer per group.
