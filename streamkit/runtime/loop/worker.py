@@ -415,13 +415,17 @@ class Worker:
             self.checkpointer.abort()  # after a successful final checkpoint: nothing open
         self.registry.close_all(abort=True)
         self._close_clients()  # leaves the group; the revoke callback finds no tasks
-        self.final_metrics = merge([*self._closed_metrics, *snapshots, self._own_metrics])
+        self.final_metrics = self._counters(snapshots)
         self._log_metrics("stopped", self.final_metrics)
+
+    def _counters(self, snapshots: list[dict[str, int]]) -> dict[str, int]:
+        """The worker's counters: its own, its closed tasks' and ``snapshots`` of
+        the others'."""
+        return merge([*self._closed_metrics, *snapshots, self._own_metrics])
 
     def _log_metrics(self, phase: str, counters: dict[str, int] | None = None) -> None:
         if counters is None:
-            counters = merge([*self._closed_metrics, self._own_metrics,
-                              *(t.metrics_snapshot() for t in self.registry.tasks.values())])
+            counters = self._counters([t.metrics_snapshot() for t in self.registry.tasks.values()])
         log.info("worker %s %s: %s", self.options.worker_id, phase, format_counters(counters))
 
     def retrying(self, what: str, step: Callable[[], T]) -> T:
