@@ -22,7 +22,8 @@ from streamkit.log.errors import StreamkitError
 from streamkit.log.url import open_broker
 from streamkit.runtime.collector import YOUNG_THRESHOLD, tuned_collector
 from streamkit.runtime.identity import stable_worker_id
-from streamkit.runtime.loop.worker import JOIN_GRACE_S, Worker, WorkerOptions
+from streamkit.runtime.loop.activity import JOIN_GRACE_S
+from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.task_state import task_state_factory
 from streamkit.runtime.topics import prepare_topics
 from streamkit.state.layout import DEFAULT_STATE_ROOT, app_state_dir

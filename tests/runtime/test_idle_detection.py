@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from streamkit.runtime.loop import worker
-from streamkit.runtime.loop.worker import JOIN_GRACE_S, _LocalActivity
+from streamkit.runtime.loop.activity import JOIN_GRACE_S, LocalActivity
 
 
 class Clock:
@@ -26,7 +26,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def test_idle_time_counts_from_the_first_tasks_and_from_the_last_record(clock: Clock) -> None:
-    activity = _LocalActivity()
+    activity = LocalActivity()
     clock.now += 5
     assert activity.idle_for() == 0.0  # no tasks yet: not idle
     activity.joined()
@@ -38,7 +38,7 @@ def test_idle_time_counts_from_the_first_tasks_and_from_the_last_record(clock: C
 
 
 def test_a_worker_that_never_gets_partitions_idles_after_the_join_grace(clock: Clock) -> None:
-    activity = _LocalActivity()
+    activity = LocalActivity()
     clock.now += JOIN_GRACE_S
     assert activity.idle_for() == 0.0
     clock.now += 2

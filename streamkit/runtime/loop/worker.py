@@ -31,14 +31,10 @@ from streamkit.log.errors import (
 )
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
-from streamkit.runtime.loop.input_order import (
-    ORDER_WAIT_MS,
-    PAUSE_ABOVE_RECORDS,
-    InputOrder,
-    PartitionKey,
-    merge_groups,
-)
-from streamkit.runtime.metrics import ORDER_WAITS_EXPIRED, format_counters, merge
+from streamkit.runtime.loop.activity import Activity, LocalActivity
+from streamkit.runtime.loop.input_order import ORDER_WAIT_MS, PAUSE_ABOVE_RECORDS
+from streamkit.runtime.loop.ordered_input import OrderedInput
+from streamkit.runtime.metrics import format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
 from streamkit.runtime.rebalance import TaskRegistry
 from streamkit.runtime.stream_time import committed_stream_time
@@ -49,7 +45,6 @@ log = logging.getLogger("streamkit.worker")
 T = TypeVar("T")
 
 
-JOIN_GRACE_S = 20.0  # how long a worker may wait for its first partitions before idling
 UNREAD_GRACE_S = 60.0  # how long --until-idle waits on input it sees but cannot read
 
 
@@ -60,14 +55,6 @@ def _no_producer_yet(*_args: object) -> None:
 
 class StopSignal(Protocol):
     def is_set(self) -> bool: ...
-
-
-class Activity(Protocol):
-    """Where a worker reports that it is alive and working (for --until-idle)."""
-
-    def joined(self) -> None: ...
-
-    def active(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +118,9 @@ class Worker:
         # A checkpoint failed inside a rebalance callback: the tasks kept hold
         # work whose transaction was aborted; rewind them once the poll returns.
         self._rewind_pending = False
-        groups = merge_groups(self.subtopologies)
-        self._input = (InputOrder(groups, options.order_wait_ms / 1000,
-                                  options.buffered_records_per_partition)
-                       if options.order_wait_ms > 0 and groups else None)
+        self._input = OrderedInput(self.subtopologies, order_wait_ms=options.order_wait_ms,
+                                   pause_above=options.buffered_records_per_partition,
+                                   worker_id=options.worker_id, counters=self._own_metrics)
 
     # -- public ---------------------------------------------------------------------
 
@@ -144,7 +130,7 @@ class Worker:
         arrived for that long after joining); checkpoint, leave the group and
         return the counters."""
         self._stopping = stop
-        local = _LocalActivity(activity)
+        local = LocalActivity(activity)
         self._activity = local
         admin = self.broker.admin()
         try:
@@ -211,8 +197,7 @@ class Worker:
             ends = admin.end_offsets(assigned)
         finally:
             admin.close()
-        held = len(self._input) if self._input is not None else 0
-        return held + sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned)
+        return len(self._input) + sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assigned)
 
     def _poll_and_process(self) -> None:
         assert self.consumer is not None and self.checkpointer is not None
@@ -221,16 +206,7 @@ class Worker:
         if self._rewind_pending:
             self._rewind()  # drops this batch: every position goes back to its commit
             return
-        if self._input is not None:
-            records = self._input.release(records, self._fetch_lag, time.monotonic())
-            gave_up = self._input.gave_up()
-            if gave_up:
-                self._report_gave_up(gave_up)
-            pause, resume = self._input.flow()
-            if pause:
-                log.debug("pausing %s: too many records held back", pause)
-                self.consumer.pause([TopicPartition(*key) for key in pause])
-            self._resume(resume)
+        records = self._input.release(records, time.monotonic())
         if records:
             self.checkpointer.begin()
             tasks = self.registry.by_partition
@@ -247,32 +223,6 @@ class Worker:
         # Outputs leave now rather than at the checkpoint (the embedded log
         # writes nothing before a poll; Kafka's client sends on its own).
         self.producer.poll()  # type: ignore[union-attr]
-
-    def _report_gave_up(self, keys: list[PartitionKey]) -> None:
-        self._own_metrics[ORDER_WAITS_EXPIRED] += len(keys)
-        log.warning(
-            "worker %s: waited %d ms in vain for records of %s (lag %s); handing on the "
-            "records held for them: any of theirs older than those may now come late "
-            "(raise order_wait_ms if the broker is slow rather than stuck)",
-            self.options.worker_id, self.options.order_wait_ms,
-            ", ".join(f"{topic}[{partition}]" for topic, partition in keys),
-            ", ".join(str(self._fetch_lag(key)) for key in keys))
-
-    def _resume(self, keys: list[PartitionKey]) -> None:
-        """Fetch partitions paused for holding too many records again."""
-        if keys:
-            assert self.consumer is not None
-            self.consumer.resume([TopicPartition(*key) for key in keys])
-
-    def _fetch_lag(self, key: PartitionKey) -> int | None:
-        assert self.consumer is not None
-        return self.consumer.fetch_lag(TopicPartition(*key))
-
-    def _next_offset(self, tp: TopicPartition) -> int:
-        """The next offset to process: of the first record held back, if any."""
-        assert self.consumer is not None
-        held = self._input.first(tp) if self._input is not None else None
-        return held.offset if held is not None else self.consumer.position(tp)
 
     def _checkpoint(self) -> None:
         assert self.checkpointer is not None
@@ -300,8 +250,7 @@ class Worker:
     # -- rebalance ------------------------------------------------------------------
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
-        if self._input is not None:
-            self._input.track(partitions)
+        self._input.track(partitions)
         created = self.registry.assign(partitions)
         if created:
             log.info("worker %s: assigned %s", self.options.worker_id,
@@ -312,8 +261,7 @@ class Worker:
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
         revoked = self.registry.tasks_of(partitions)
         if not revoked:
-            if self._input is not None:
-                self._resume(self._input.drop(partitions))
+            self._input.drop(partitions)
             return
         try:
             self._checkpoint()
@@ -329,8 +277,7 @@ class Worker:
             self._rewind_pending = True
         self._closed_metrics.extend(t.metrics_snapshot() for t in revoked)
         self.registry.close(revoked, abort=abort)
-        if self._input is not None:  # their next owner reads them from the commit
-            self._resume(self._input.drop(partitions))
+        self._input.drop(partitions)
         assert self.checkpointer is not None
         self.checkpointer.forget(partitions)
         self._activity.active()  # type: ignore[union-attr]
@@ -352,9 +299,7 @@ class Worker:
         self._rewind_pending = False
         self.checkpointer.abort()
         assigned = self.consumer.assignment()
-        if self._input is not None:
-            self._resume(self._input.clear())
-            self._input.track(assigned)
+        self._input.restart(assigned)
         self.registry.close_all(abort=True)
         self.registry.assign(assigned)
         committed = self.retrying("reading committed offsets",
@@ -386,14 +331,14 @@ class Worker:
                                              co_partitioned=co_partitioned)
         self.checkpointer = Checkpointer(self.producer, self.consumer,
                                          exactly_once=opts.exactly_once, admin=self.broker.admin,
-                                         next_offset=self._next_offset)
+                                         next_offset=self._input.next_offset)
+        self._input.attach(self.consumer)
         self.consumer.subscribe(self.registry.source_topics(), on_assign=self._on_assign,
                                 on_revoke=self._on_revoke)
 
     def _restart_clients(self) -> None:
         self.registry.close_all(abort=True)
-        if self._input is not None:
-            self._input.clear()
+        self._input.clear()
         self._close_clients()
         self._start_clients()
 
@@ -440,31 +385,3 @@ class Worker:
                 time.sleep(delay * (1 + random.random() / 2))
                 delay = min(delay * 2, self.options.max_backoff_s)
 
-
-class _LocalActivity:
-    """Tracks idleness within one process: idle time counts from when the worker
-    first had tasks (or, if it never gets any, from the end of a join grace)."""
-
-    def __init__(self, shared: Activity | None = None) -> None:
-        self._shared = shared
-        self._joined = False
-        self._started = self._last = time.monotonic()
-
-    def joined(self) -> None:
-        if not self._joined:
-            self._joined = True
-            self._last = time.monotonic()
-        if self._shared is not None:
-            self._shared.joined()
-
-    def active(self) -> None:
-        self._last = time.monotonic()
-        if self._shared is not None:
-            self._shared.active()
-
-    def idle_for(self) -> float:
-        now = time.monotonic()
-        if self._joined:
-            return now - self._last
-        # More workers than partitions: this one may never get any.
-        return max(0.0, now - self._started - JOIN_GRACE_S)
