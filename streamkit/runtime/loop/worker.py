@@ -1,9 +1,11 @@
 """A worker: one consumer (a member of group ``<app>``), one producer, the tasks
 of the partitions assigned to it, and the loop that drives them.
 
-Loop: ``poll_batch`` → each record to its task → wall-clock punctuations → the
-producer's ``poll`` (outputs leave) → a checkpoint every commit interval, after
-which the repartition records below the committed offsets are purged now and then.
+Loop: ``poll_batch`` → the records released in event-time order across the
+partitions a task merges (:mod:`~streamkit.runtime.loop.ordered_input`) → each
+to its task → wall-clock punctuations → the producer's ``poll`` (outputs leave)
+→ a checkpoint every commit interval, after which the repartition records below
+the committed offsets are purged now and then.
 Rebalances create and close tasks (checkpointing first); broker outages are retried
 with backoff; a failed commit rewinds to the committed offsets; a fenced producer
 makes the worker drop its tasks and rejoin.
