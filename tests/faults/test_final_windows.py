@@ -113,8 +113,10 @@ def new_run(broker: Broker, tmp_path: Path, seed: int,
     return names, run
 
 
-def feeder(broker: Broker, topic: str, values: list[dict[str, object]]) -> Feeder:
-    return Feeder(broker.url, topic, values, batch=max(1, len(values) // 50), pause_s=0.3,
+def feeder(broker: Broker, topic: str, values: list[dict[str, object]],
+           pause_s: float = 0.3) -> Feeder:
+    """Feed ``values`` in 50 batches, ``pause_s`` apart."""
+    return Feeder(broker.url, topic, values, batch=max(1, len(values) // 50), pause_s=pause_s,
                   partition=0)
 
 
@@ -130,10 +132,11 @@ def close_every_window(broker: Broker, topic: str, count: int,
 
 
 def check_final_windows(broker: Broker, tmp_path: Path, *, seed: int, kills: int,
-                        count: int, pages: int, kind: str = "tumbling") -> None:
+                        count: int, pages: int, kind: str = "tumbling",
+                        feed_pause_s: float = 0.3) -> None:
     names, run = new_run(broker, tmp_path, seed, APPS[kind])
     values = clicks(seed, count, pages)
-    feed = feeder(broker, names["clicks"], values)
+    feed = feeder(broker, names["clicks"], values, feed_pause_s)
     feed.start()
     run.kill_repeatedly(kills)
     feed.finish()
@@ -177,7 +180,9 @@ def test_every_final_hopping_window_from_panes_is_emitted_exactly_once_across_ki
 @pytest.mark.parametrize("kind", ["session", "sliding"])
 def test_every_final_session_and_sliding_window_is_emitted_exactly_once_across_kill_9(
         broker: Broker, tmp_path: Path, kind: str) -> None:
-    check_final_windows(broker, tmp_path, seed=69, kills=3, count=1_500, pages=8, kind=kind)
+    # Three kills take about as long as a feed of 50 batches 0.15 s apart.
+    check_final_windows(broker, tmp_path, seed=69, kills=3, count=1_500, pages=8, kind=kind,
+                        feed_pause_s=0.15)
 
 
 @pytest.mark.soak
