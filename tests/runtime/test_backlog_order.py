@@ -17,14 +17,16 @@ import runpy
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from streamkit.log import Broker
-from streamkit.runtime.loop import input_order
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
+from streamkit.runtime.metrics import ORDER_HELD_LIMIT_REACHED
 from tests.runtime.logs import json_values, read_all, unique
+from tests.runtime.threads import WrappingBroker
 
 PAGE_VIEWS = Path(__file__).resolve().parents[2] / "examples" / "page_views.py"
 PARTITIONS = 4  # page_views.py's clicks topic
@@ -84,28 +86,47 @@ def test_a_re_keyed_backlog_reaches_its_windows_in_time(
     assert clicks - counted < clicks // 4  # most windows closed
 
 
+class IgnoringPauses:
+    """A consumer that goes on fetching the partitions it is told to pause."""
+
+    def __init__(self, consumer: Any) -> None:
+        self._consumer = consumer
+
+    def pause(self, _partitions: Any) -> None:
+        pass
+
+    def resume(self, _partitions: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._consumer, name)
+
+
 @pytest.mark.parametrize("pausing", [True, False])
 def test_a_partition_far_ahead_is_paused_rather_than_handed_on_early(
-        broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pausing: bool) -> None:
+        broker: Broker, tmp_path: Path, pausing: bool) -> None:
     """Partition 0's clicks are 100 s ahead of the others': all of them wait for
     the others, more than the 1,000 records a group may hold here. With partitions
     paused past 100 records held (and polls of at most 100), at most 4 × 200 are
     held: partition 0 stops being fetched while the others catch up, and no click
-    is late. Without pausing (the control), the buffer overflows, hands partition
-    0's clicks on early, and windows drop the others' as late."""
-    monkeypatch.setattr(input_order, "MAX_HELD_RECORDS", 1_000)
+    is late. With a consumer that ignores pausing (the control), the buffer
+    overflows, hands partition 0's clicks on early, and windows drop the others'
+    as late."""
     names = page_views_topics(broker)
     _load_backlog(broker, names["clicks"], lead_ms=100_000)
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
     options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
-                            max_poll_records=100,
-                            buffered_records_per_partition=100 if pausing else 10**9)
+                            max_poll_records=100, buffered_records_per_partition=100,
+                            max_held_records=1_000)
+    worker_broker = broker if pausing else WrappingBroker(broker, consumer=IgnoringPauses)
 
-    metrics = Worker(app, broker, options).run(threading.Event(), until_idle_s=3.0)
+    metrics = Worker(app, worker_broker, options).run(threading.Event(), until_idle_s=3.0)
 
     late = metrics.get("late_records_dropped", 0)
     if pausing:
         assert late == 0
         assert read_all(broker, names["late"]) == []
+        assert metrics.get(ORDER_HELD_LIMIT_REACHED, 0) == 0
     else:
+        assert metrics[ORDER_HELD_LIMIT_REACHED] >= 1
         assert late > 0, "the backlog no longer overflows the buffer: the test shows nothing"

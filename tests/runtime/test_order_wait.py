@@ -1,6 +1,8 @@
 """A worker that stops waiting for a lagging partition says so: a warning naming
-the partition, and the ``order_waits_expired`` counter. Records of that partition
-may come late afterwards, and a user seeing late drops needs to know why.
+the partition, and the ``order_waits_expired`` counter. So does one that held
+too many records back and handed the earliest on regardless (the
+``order_held_limit_reached`` counter). Records of the lagging partition may come
+late afterwards, and a user seeing late drops needs to know why.
 
 Partition 1 of the page-views app's clicks is made to report records it never
 delivers (a broker slow to serve them looks the same to the worker)."""
@@ -18,7 +20,7 @@ import pytest
 
 from streamkit.log import Broker
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
-from streamkit.runtime.metrics import ORDER_WAITS_EXPIRED
+from streamkit.runtime.metrics import ORDER_HELD_LIMIT_REACHED, ORDER_WAITS_EXPIRED
 from tests.runtime.logs import json_values, read_all
 from tests.runtime.test_backlog_order import PAGE_VIEWS, START_MS, page_views_topics
 from tests.runtime.threads import WrappingBroker
@@ -40,27 +42,55 @@ class LaggingPartition:
         return getattr(self._consumer, name)
 
 
-def test_a_partition_waited_on_in_vain_is_reported(
-        broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    names = page_views_topics(broker, "waited")
+def run_with_partition_1_lagging(broker: Broker, tmp_path: Path, label: str,
+                                 options: WorkerOptions) -> tuple[dict[str, int], int, str]:
+    """Run the page-views app over 300 clicks (30 s), all in partition 0, with
+    partition 1 reporting records it never delivers; its counters, the clicks
+    the windows it closed counted, and the clicks topic."""
+    names = page_views_topics(broker, label)
     producer = broker.producer()
-    for i in range(300):  # 30 s of clicks, all in partition 0
+    for i in range(300):
         ts = START_MS + i * 100
         producer.send(names["clicks"], orjson.dumps({"page": "/a", "ts": ts}), None, 0, ts)
     producer.flush()
     producer.close()
     wrapped = WrappingBroker(broker, consumer=lambda c: LaggingPartition(c, names["clicks"], 1))
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
+    metrics = Worker(app, wrapped, options).run(threading.Event(), until_idle_s=3.0)
+    counted = sum(v["count"] for v in json_values(read_all(broker, names["page_views"])))  # type: ignore[index]
+    return metrics, counted, names["clicks"]
+
+
+def test_a_partition_waited_on_in_vain_is_reported(
+        broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
                             order_wait_ms=300)
 
     with caplog.at_level(logging.WARNING, logger="streamkit"):
-        metrics = Worker(app, wrapped, options).run(threading.Event(), until_idle_s=3.0)
+        metrics, counted, clicks = run_with_partition_1_lagging(broker, tmp_path, "waited",
+                                                                options)
 
     # The clicks were held for partition 1, then handed on: the first windows close.
-    counted = sum(v["count"] for v in json_values(read_all(broker, names["page_views"])))  # type: ignore[index]
     assert counted == 200
     assert metrics[ORDER_WAITS_EXPIRED] >= 1
     warnings = [r.getMessage() for r in caplog.records if "waited 300 ms in vain" in r.getMessage()]
     assert warnings, [r.getMessage() for r in caplog.records]
-    assert f"records of {names['clicks']}[1] (lag 5)" in warnings[0]
+    assert f"records of {clicks}[1] (lag 5)" in warnings[0]
+
+
+def test_holding_too_many_records_back_is_reported(
+        broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With room for 8 held records, partition 0's clicks, held for partition
+    1, are handed on before the order wait ends."""
+    options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
+                            order_wait_ms=2_000, max_held_records=8)
+
+    with caplog.at_level(logging.WARNING, logger="streamkit"):
+        metrics, counted, _ = run_with_partition_1_lagging(broker, tmp_path, "overflow", options)
+
+    assert counted == 200
+    assert metrics[ORDER_HELD_LIMIT_REACHED] >= 1
+    warnings = [r.getMessage() for r in caplog.records
+                if "held more than 8 records back" in r.getMessage()]
+    assert warnings, [r.getMessage() for r in caplog.records]
+    assert "buffered_records_per_partition" in warnings[0]

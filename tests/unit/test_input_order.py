@@ -238,19 +238,17 @@ def test_input_order_doctests() -> None:
     assert result.failed == 0
 
 
-@given(st.lists(partition_times, min_size=1, max_size=4), st.integers(1, 8),
-       st.randoms(use_true_random=False))
-def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_many(
-        times: list[list[int]], pause_above: int, random) -> None:
-    """A paused partition is not fetched; the loop never stalls (a paused
-    partition that holds everything back has all its own records handed on)."""
-    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+def fetch_honouring_pauses(partitions: list[list[Record]], buffer: InputBuffer, random,
+                           most_run: int, most_held: int) -> list[Record]:
+    """Feed ``partitions`` to ``buffer`` in random runs of at most ``most_run``
+    records, as a consumer would: a paused partition is not fetched. Checks that
+    the loop never stalls (a paused partition that holds everything back has all
+    its own records handed on) and that no partition holds more than
+    ``most_held``; returns what was released."""
     fetched = [0] * len(partitions)
     paused: set[int] = set()
-    buffer = InputBuffer(max_wait_s=60.0, pause_above=pause_above)
     buffer.track([("in", p) for p in range(len(partitions))])
     out: list[Record] = []
-    most_run = 10
 
     def lag(key: tuple[str, int]) -> int:
         return len(partitions[key[1]]) - fetched[key[1]]
@@ -271,8 +269,70 @@ def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_m
         paused |= {k[1] for k in pause}
         paused -= {k[1] for k in resume}
         for p in range(len(partitions)):
-            assert buffer.held(("in", p)) <= pause_above + most_run
+            assert buffer.held(("in", p)) <= most_held
     else:
         raise AssertionError(f"stalled: paused {paused}, {len(buffer)} held")
+    return out
 
+
+@given(st.lists(partition_times, min_size=1, max_size=4), st.integers(1, 8),
+       st.randoms(use_true_random=False))
+def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_many(
+        times: list[list[int]], pause_above: int, random) -> None:
+    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+    buffer = InputBuffer(max_wait_s=60.0, pause_above=pause_above)
+    most_run = 10
+    out = fetch_honouring_pauses(partitions, buffer, random, most_run, pause_above + most_run)
     assert_merged_by_partition_time(partitions, out)
+
+
+@given(st.lists(partition_times, min_size=1, max_size=10), st.randoms(use_true_random=False))
+def test_a_group_of_many_partitions_pauses_them_before_it_holds_too_many(
+        times: list[list[int]], random) -> None:
+    """Each of ``n`` partitions is paused at its share of ``max_held``, so a
+    group never holds more than ``max_held`` (nothing is handed on early)
+    while each delivers less than ``max_held / n**2`` records per fetch."""
+    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+    n, most_run = len(partitions), 3
+    max_held = n * n * most_run
+    buffer = InputBuffer(max_wait_s=60.0, max_held=max_held, pause_above=1_000_000)
+    out = fetch_honouring_pauses(partitions, buffer, random, most_run,
+                                 max_held // n + most_run)
+    assert buffer.overflows == 0
+    assert_merged_by_partition_time(partitions, out)
+
+
+def test_past_their_shares_of_the_limit_partitions_are_paused_not_handed_on_early() -> None:
+    """Eight partitions and a limit of 80 held records: each is paused past 10,
+    far below ``pause_above``. One that has delivered nothing holds the others
+    back; its record, older than theirs, then still comes first."""
+    buffer = InputBuffer(max_wait_s=60.0, max_held=80, pause_above=25)
+    buffer.track([("in", p) for p in range(8)])
+    lag = lags(p0=1, **{f"p{p}": 100 for p in range(1, 8)})
+    offsets = dict.fromkeys(range(1, 8), 0)
+    paused: set[int] = set()
+    while len(paused) < 7:  # one record per fetch, each unpaused partition in turn
+        for p in sorted(set(offsets) - paused):
+            buffer.add([record(p, offsets[p], 100 + offsets[p])])
+            offsets[p] += 1
+            assert buffer.release(lag, now=0.0) == []
+            paused |= {key[1] for key in buffer.flow()[0]}
+
+    assert offsets == dict.fromkeys(range(1, 8), 11)
+    assert len(buffer) == 77
+    assert buffer.overflows == 0
+
+    buffer.add([record(0, 0, 50)])
+    released = buffer.release(lags(p0=0, **{f"p{p}": 0 for p in range(1, 8)}), now=0.0)
+    assert stamps(released)[0] == (0, 50)
+    assert len(released) == 78
+
+
+def test_the_worker_learns_how_often_a_group_held_too_many() -> None:
+    order = InputOrder({"in": (0, False)}, max_wait_s=60.0, max_held=4)
+    polled = [record(0, i, 100 + i) for i in range(4)] + [record(1, 0, 50)]
+
+    order.release(polled, lags(p0=0, p1=9), now=0.0)
+
+    assert order.overflows() == 1
+    assert order.overflows() == 0

@@ -25,7 +25,8 @@ re-keyed records of each of them meet again in every repartition partition;
 :class:`InputOrder` keeps one buffer per group.
 
 Holding records back takes memory, so a partition that has more than
-``pause_above`` records held is *paused*: its consumer stops fetching it (and
+``pause_above`` records held (or more than its share of the group's
+:data:`MAX_HELD_RECORDS`) is *paused*: its consumer stops fetching it (and
 Kafka's client drops what it prefetched of it) until no more than half that
 many are held, while the partitions it waits for are fetched. This is flow
 control, as Kafka Streams' ``buffered.records.per.partition``:
@@ -90,8 +91,11 @@ MAX_HELD_RECORDS = 200_000
 """Records held at most per merge group, a last resort behind pausing: past it,
 the earliest are released regardless, and some of the records held back for a
 lagging partition may then arrive late. About 70 MB of 100-byte records at most.
-Pausing keeps a group below it unless it merges more than eight partitions
-each held up to ``pause_above`` (plus a poll's worth) at once. Without pausing,
+Pausing keeps a group below it: a group of ``n`` partitions pauses each past
+``min(pause_above, max_held // n)`` records (:meth:`InputBuffer.flow`), so only
+a partition's overshoot by the run it last delivered can take the group past
+the limit (with 500-record polls, in groups of more than about 20
+partitions). Without pausing,
 librdkafka delivered one partition of a backlog up to 68,000 records ahead of
 the others for seconds at a time (replaying a million preloaded clicks,
 benchmark B2); with a limit of 50,000 and no pausing, up to 14 % of the clicks
@@ -156,8 +160,11 @@ class InputBuffer:
     module). ``max_wait_s`` bounds how long records wait for a lagging partition
     that delivers nothing (its lag may count records it cannot read yet): then
     everything held is released, and that partition holds nothing back until it
-    delivers a record. A partition holding more than ``pause_above`` records
-    is to be paused until it holds half that many (:meth:`flow`)."""
+    delivers a record. A partition holding more than ``pause_above`` records,
+    or than its share of ``max_held``, is to be paused until it holds half that
+    many (:meth:`flow`). Should the group still hold more than ``max_held``,
+    the earliest records are released regardless, and :attr:`overflows`
+    counts it."""
 
     def __init__(self, max_wait_s: float, max_held: int = MAX_HELD_RECORDS,
                  pause_above: int = PAUSE_ABOVE_RECORDS) -> None:
@@ -170,6 +177,9 @@ class InputBuffer:
         # Partitions waited on for max_wait_s in vain, each time that happened
         # (the caller reports and clears them): their records may come late.
         self.gave_up: list[PartitionKey] = []
+        # Releases forced by holding more than max_held (the caller reports and
+        # resets it): records of lagging partitions may come late.
+        self.overflows = 0
 
     def __len__(self) -> int:
         return self._held
@@ -202,7 +212,10 @@ class InputBuffer:
             return []
         horizon = self._horizon(lag)
         if self._held > self._max_held:
-            horizon = max(horizon, self._time_to_release(self._held - self._max_held // 2))
+            forced = self._time_to_release(self._held - self._max_held // 2)
+            if forced > horizon:
+                horizon = forced
+                self.overflows += 1
         released = self._take(horizon)
         if released or not self._held:
             self._waiting_since = None
@@ -221,12 +234,13 @@ class InputBuffer:
         return released
 
     def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
-        """The partitions to pause (more than ``pause_above`` records held) and
-        to resume (paused, and now at most half that many held), each once: the
-        caller tells the consumer."""
+        """The partitions to pause (more records held than the smaller of
+        ``pause_above`` and an equal share of ``max_held``) and to resume
+        (paused, and now at most half that many held), each once: the caller
+        tells the consumer."""
         pause: list[PartitionKey] = []
         resume: list[PartitionKey] = []
-        limit = self._pause_above
+        limit = min(self._pause_above, self._max_held // max(1, len(self._partitions)))
         for key, partition in self._partitions.items():
             held = len(partition.records)
             if not partition.paused and held > limit:
@@ -318,10 +332,12 @@ class InputOrder:
     partitions in no group straight on."""
 
     def __init__(self, groups: dict[str, MergeGroup], max_wait_s: float,
-                 pause_above: int = PAUSE_ABOVE_RECORDS) -> None:
+                 pause_above: int = PAUSE_ABOVE_RECORDS,
+                 max_held: int = MAX_HELD_RECORDS) -> None:
         self._groups = groups
         self._max_wait_s = max_wait_s
         self._pause_above = pause_above
+        self._max_held = max_held
         self._buffers: dict[tuple[int, int | None], InputBuffer] = {}
 
     def __len__(self) -> int:
@@ -336,7 +352,7 @@ class InputOrder:
         buffer = self._buffers.get(buffer_key)
         if buffer is None:
             buffer = self._buffers[buffer_key] = InputBuffer(
-                self._max_wait_s, MAX_HELD_RECORDS, self._pause_above)
+                self._max_wait_s, self._max_held, self._pause_above)
         return buffer
 
     def release(self, polled: list[Record], lag: LagFn, now: float) -> list[Record]:
@@ -363,6 +379,15 @@ class InputOrder:
                 keys += buffer.gave_up
                 buffer.gave_up.clear()
         return keys
+
+    def overflows(self) -> int:
+        """How many times since the last call a group held more than
+        ``max_held`` records and released its earliest regardless."""
+        count = 0
+        for buffer in self._buffers.values():
+            count += buffer.overflows
+            buffer.overflows = 0
+        return count
 
     def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
         """The partitions to pause and to resume (see :meth:`InputBuffer.flow`)."""

@@ -1,7 +1,8 @@
 """The worker's side of input ordering (:mod:`~streamkit.runtime.loop.input_order`):
 polled records go through an :class:`InputOrder`, which asks the consumer for
 each partition's lag; the partitions it says to pause or resume are paused or
-resumed; a wait that expired is logged and counted.
+resumed; a wait that expired, or records handed on early because a group held
+too many, is logged and counted.
 
 Without a merge group, or with ``order_wait_ms=0``, records pass straight
 through and nothing is held.
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from streamkit.log.broker import Consumer
 from streamkit.log.records import Record, TopicPartition
 from streamkit.runtime.loop.input_order import InputOrder, PartitionKey, merge_groups
-from streamkit.runtime.metrics import ORDER_WAITS_EXPIRED
+from streamkit.runtime.metrics import ORDER_HELD_LIMIT_REACHED, ORDER_WAITS_EXPIRED
 from streamkit.runtime.topology import SubTopology
 
 log = logging.getLogger("streamkit.worker")
@@ -25,16 +26,19 @@ log = logging.getLogger("streamkit.worker")
 class OrderedInput:
     """A worker's held-back input and the consumer it pauses and resumes.
 
-    ``counters`` receives :data:`~streamkit.runtime.metrics.ORDER_WAITS_EXPIRED`.
+    ``counters`` receives :data:`~streamkit.runtime.metrics.ORDER_WAITS_EXPIRED`
+    and :data:`~streamkit.runtime.metrics.ORDER_HELD_LIMIT_REACHED`.
     The consumer is the worker's current one (:meth:`attach`); it changes when
     the worker restarts its clients.
     """
 
     def __init__(self, subtopologies: list[SubTopology], *, order_wait_ms: int,
-                 pause_above: int, worker_id: str, counters: Counter[str]) -> None:
+                 pause_above: int, max_held: int, worker_id: str,
+                 counters: Counter[str]) -> None:
         groups = merge_groups(subtopologies)
-        self._order = (InputOrder(groups, order_wait_ms / 1000, pause_above)
+        self._order = (InputOrder(groups, order_wait_ms / 1000, pause_above, max_held)
                        if order_wait_ms > 0 and groups else None)
+        self._max_held = max_held
         self._wait_ms = order_wait_ms
         self._worker_id = worker_id
         self._counters = counters
@@ -57,6 +61,9 @@ class OrderedInput:
         gave_up = order.gave_up()
         if gave_up:
             self._report_gave_up(gave_up)
+        overflows = order.overflows()
+        if overflows:
+            self._report_overflows(overflows)
         pause, resume = order.flow()
         if pause:
             log.debug("pausing %s: too many records held back", pause)
@@ -109,6 +116,14 @@ class OrderedInput:
             self._worker_id, self._wait_ms,
             ", ".join(f"{topic}[{partition}]" for topic, partition in keys),
             ", ".join(str(self._lag(key)) for key in keys))
+
+    def _report_overflows(self, count: int) -> None:
+        self._counters[ORDER_HELD_LIMIT_REACHED] += count
+        log.warning(
+            "worker %s: held more than %d records back for one group of partitions; "
+            "handed on the earliest: records of the partitions they waited for may "
+            "now come late (spread the partitions over more workers, or lower "
+            "buffered_records_per_partition)", self._worker_id, self._max_held)
 
     def _consumer_now(self) -> Consumer:
         assert self._consumer is not None, "attach a consumer first"

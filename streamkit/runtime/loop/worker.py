@@ -34,7 +34,11 @@ from streamkit.log.errors import (
 from streamkit.log.records import TopicPartition
 from streamkit.runtime.checkpoint import Checkpointer
 from streamkit.runtime.loop.activity import Activity, LocalActivity
-from streamkit.runtime.loop.input_order import ORDER_WAIT_MS, PAUSE_ABOVE_RECORDS
+from streamkit.runtime.loop.input_order import (
+    MAX_HELD_RECORDS,
+    ORDER_WAIT_MS,
+    PAUSE_ABOVE_RECORDS,
+)
 from streamkit.runtime.loop.ordered_input import OrderedInput
 from streamkit.runtime.metrics import format_counters, merge
 from streamkit.runtime.purge import RepartitionPurger
@@ -77,6 +81,8 @@ class WorkerOptions:
     order_wait_ms: int = ORDER_WAIT_MS
     # Records held back for one partition past which it is paused (input_order).
     buffered_records_per_partition: int = PAUSE_ABOVE_RECORDS
+    # Records held back at most per group of merged partitions (input_order).
+    max_held_records: int = MAX_HELD_RECORDS
 
     @property
     def transaction_timeout_ms(self) -> int:
@@ -122,6 +128,7 @@ class Worker:
         self._rewind_pending = False
         self._input = OrderedInput(self.subtopologies, order_wait_ms=options.order_wait_ms,
                                    pause_above=options.buffered_records_per_partition,
+                                   max_held=options.max_held_records,
                                    worker_id=options.worker_id, counters=self._own_metrics)
 
     # -- public ---------------------------------------------------------------------
