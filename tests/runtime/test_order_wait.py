@@ -43,10 +43,11 @@ class LaggingPartition:
 
 
 def run_with_partition_1_lagging(broker: Broker, tmp_path: Path, label: str,
-                                 options: WorkerOptions) -> tuple[dict[str, int], int, str]:
+                                 **ordering: int) -> tuple[dict[str, int], int, str]:
     """Run the page-views app over 300 clicks (30 s), all in partition 0, with
-    partition 1 reporting records it never delivers; its counters, the clicks
-    the windows it closed counted, and the clicks topic."""
+    partition 1 reporting records it never delivers, and the worker's
+    ``ordering`` options; its counters, the clicks the windows it closed
+    counted, and the clicks topic."""
     names = page_views_topics(broker, label)
     producer = broker.producer()
     for i in range(300):
@@ -56,6 +57,7 @@ def run_with_partition_1_lagging(broker: Broker, tmp_path: Path, label: str,
     producer.close()
     wrapped = WrappingBroker(broker, consumer=lambda c: LaggingPartition(c, names["clicks"], 1))
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
+    options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200, **ordering)
     metrics = Worker(app, wrapped, options).run(threading.Event(), until_idle_s=3.0)
     counted = sum(v["count"] for v in json_values(read_all(broker, names["page_views"])))  # type: ignore[index]
     return metrics, counted, names["clicks"]
@@ -63,12 +65,9 @@ def run_with_partition_1_lagging(broker: Broker, tmp_path: Path, label: str,
 
 def test_a_partition_waited_on_in_vain_is_reported(
         broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
-                            order_wait_ms=300)
-
     with caplog.at_level(logging.WARNING, logger="streamkit"):
         metrics, counted, clicks = run_with_partition_1_lagging(broker, tmp_path, "waited",
-                                                                options)
+                                                                order_wait_ms=300)
 
     # The clicks were held for partition 1, then handed on: the first windows close.
     assert counted == 200
@@ -82,11 +81,9 @@ def test_holding_too_many_records_back_is_reported(
         broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """With room for 8 held records, partition 0's clicks, held for partition
     1, are handed on before the order wait ends."""
-    options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
-                            order_wait_ms=2_000, max_held_records=8)
-
     with caplog.at_level(logging.WARNING, logger="streamkit"):
-        metrics, counted, _ = run_with_partition_1_lagging(broker, tmp_path, "overflow", options)
+        metrics, counted, _ = run_with_partition_1_lagging(
+            broker, tmp_path, "overflow", order_wait_ms=2_000, max_held_records=8)
 
     assert counted == 200
     assert metrics[ORDER_HELD_LIMIT_REACHED] >= 1
