@@ -11,8 +11,8 @@ RETRIED = "retried"
 PUNCTUATION_ERRORS = "punctuation_errors"
 # A worker's own: partitions whose records it stopped waiting for (order_wait_ms).
 ORDER_WAITS_EXPIRED = "order_waits_expired"
-# A worker's own: times a group of merged partitions held too many records and
-# handed on its earliest regardless (input_order.MAX_HELD_RECORDS).
+# A worker's own: times a group of merged partitions came to hold too many
+# records and paused every partition holding any (input_order.MAX_HELD_RECORDS).
 ORDER_HELD_LIMIT_REACHED = "order_held_limit_reached"
 
 

@@ -102,31 +102,41 @@ class IgnoringPauses:
         return getattr(self._consumer, name)
 
 
-@pytest.mark.parametrize("pausing", [True, False])
+@pytest.mark.parametrize(("case", "poll", "group_limit"), [
+    ("paused at its share", 100, 1_000),
+    ("paused past the group's limit", 500, 100),
+    ("pauses ignored", 100, 1_000),
+])
 def test_a_partition_far_ahead_is_paused_rather_than_handed_on_early(
-        broker: Broker, tmp_path: Path, pausing: bool) -> None:
+        broker: Broker, tmp_path: Path, case: str, poll: int, group_limit: int) -> None:
     """Partition 0's clicks are 100 s ahead of the others': all of them wait for
-    the others, more than the 1,000 records a group may hold here. With partitions
-    paused past 100 records held (and polls of at most 100), at most 4 × 200 are
-    held: partition 0 stops being fetched while the others catch up, and no click
-    is late. With a consumer that ignores pausing (the control), the buffer
-    overflows, hands partition 0's clicks on early, and windows drop the others'
-    as late."""
+    the others, far more than the records a group may hold here.
+
+    - Paused past 100 records held (with polls of at most 100), no partition
+      holds more than 200: partition 0 stops being fetched while the others
+      catch up, and the group never reaches its limit of 1,000.
+    - With a limit of 100 and polls of 500, the first poll takes the group past
+      it (a partition's share is 25, but a poll brings more), and every
+      partition holding records is paused until half are handed on.
+    - With a consumer that ignores pausing (the control), the group goes past
+      its limit of 1,000.
+
+    In every case no click is late: nothing is handed on early."""
     names = page_views_topics(broker)
     _load_backlog(broker, names["clicks"], lead_ms=100_000)
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=200)
     options = WorkerOptions(state_dir=tmp_path / "state", commit_interval_ms=200,
-                            max_poll_records=100, buffered_records_per_partition=100,
-                            max_held_records=1_000)
-    worker_broker = broker if pausing else WrappingBroker(broker, consumer=IgnoringPauses)
+                            max_poll_records=poll, buffered_records_per_partition=100,
+                            max_held_records=group_limit)
+    ignoring = case == "pauses ignored"
+    worker_broker = WrappingBroker(broker, consumer=IgnoringPauses) if ignoring else broker
 
     metrics = Worker(app, worker_broker, options).run(threading.Event(), until_idle_s=3.0)
 
-    late = metrics.get("late_records_dropped", 0)
-    if pausing:
-        assert late == 0
-        assert read_all(broker, names["late"]) == []
-        assert metrics.get(ORDER_HELD_LIMIT_REACHED, 0) == 0
+    assert metrics.get("late_records_dropped", 0) == 0
+    assert read_all(broker, names["late"]) == []
+    limits_reached = metrics.get(ORDER_HELD_LIMIT_REACHED, 0)
+    if case == "paused at its share":
+        assert limits_reached == 0
     else:
-        assert metrics[ORDER_HELD_LIMIT_REACHED] >= 1
-        assert late > 0, "the backlog no longer overflows the buffer: the test shows nothing"
+        assert limits_reached >= 1, "the group stayed below its limit: the case shows nothing"

@@ -103,15 +103,26 @@ def test_the_worker_learns_each_partition_waited_on_in_vain_once_per_wait() -> N
     assert order.gave_up() == []
 
 
-def test_past_the_limit_the_earliest_records_are_released_regardless() -> None:
+def test_past_the_limit_every_partition_holding_records_is_paused_none_handed_on_early() -> None:
+    """A group may hold 4 records; partition 2 has not been fetched yet, so it
+    holds everything back. Past the limit, the partitions holding records are
+    paused and only those holding none are fetched, until half are handed on."""
     buffer = InputBuffer(max_wait_s=60.0, max_held=4)
-    buffer.add([record(0, i, 100 + i) for i in range(4)] + [record(1, 0, 50)])
+    buffer.track([("in", 2)])
+    buffer.add([record(0, i, 100 + i) for i in range(5)] + [record(1, 0, 50)])
+    assert buffer.release(lags(p0=0, p1=9), now=0.0) == []
+    assert buffer.flow() == ([("in", 0), ("in", 1)], [])
+    assert buffer.limits_reached == 1
 
-    released = buffer.release(lags(p0=0, p1=9), now=0.0)
+    buffer.add([record(2, 0, 60)])  # partition 1 (time 50) now holds back the rest
+    assert stamps(buffer.release(lags(p0=0, p1=9, p2=0), now=0.1)) == [(1, 50)]
+    assert buffer.flow() == ([("in", 2)], [("in", 1)])  # 6 held: still over
 
-    # Down to half the limit, partition 1 (time 50) holding back the rest.
-    assert stamps(released) == [(1, 50), (0, 100), (0, 101)]
-    assert len(buffer) == 2
+    buffer.add([record(1, 1, 120)])
+    assert stamps(buffer.release(lags(p0=0, p1=0, p2=0), now=0.2)) == [
+        (2, 60), (0, 100), (0, 101), (0, 102), (0, 103), (0, 104), (1, 120)]
+    assert buffer.flow() == ([], [("in", 2), ("in", 0)])
+    assert buffer.limits_reached == 1  # once per time over
 
 
 def test_dropped_partitions_are_forgotten() -> None:
@@ -239,12 +250,12 @@ def test_input_order_doctests() -> None:
 
 
 def fetch_honouring_pauses(partitions: list[list[Record]], buffer: InputBuffer, random,
-                           most_run: int, most_held: int) -> list[Record]:
+                           most_run: int, most_held: int, most_in_group: int) -> list[Record]:
     """Feed ``partitions`` to ``buffer`` in random runs of at most ``most_run``
     records, as a consumer would: a paused partition is not fetched. Checks that
     the loop never stalls (a paused partition that holds everything back has all
-    its own records handed on) and that no partition holds more than
-    ``most_held``; returns what was released."""
+    its own records handed on), that no partition holds more than ``most_held``
+    and the group no more than ``most_in_group``; returns what was released."""
     fetched = [0] * len(partitions)
     paused: set[int] = set()
     buffer.track([("in", p) for p in range(len(partitions))])
@@ -270,6 +281,7 @@ def fetch_honouring_pauses(partitions: list[list[Record]], buffer: InputBuffer, 
         paused -= {k[1] for k in resume}
         for p in range(len(partitions)):
             assert buffer.held(("in", p)) <= most_held
+        assert len(buffer) <= most_in_group
     else:
         raise AssertionError(f"stalled: paused {paused}, {len(buffer)} held")
     return out
@@ -282,23 +294,40 @@ def test_with_partitions_paused_records_still_merge_and_no_partition_holds_too_m
     partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
     buffer = InputBuffer(max_wait_s=60.0, pause_above=pause_above)
     most_run = 10
-    out = fetch_honouring_pauses(partitions, buffer, random, most_run, pause_above + most_run)
+    out = fetch_honouring_pauses(partitions, buffer, random, most_run,
+                                 pause_above + most_run, 4 * (pause_above + most_run))
+    assert_merged_by_partition_time(partitions, out)
+
+
+@given(st.lists(partition_times, min_size=1, max_size=10), st.integers(1, 12),
+       st.integers(1, 60), st.randoms(use_true_random=False))
+def test_a_group_never_holds_much_more_than_its_limit_nor_hands_anything_on_early(
+        times: list[list[int]], most_run: int, max_held: int, random) -> None:
+    """Whatever the limit and the runs fetched, a group of ``n`` partitions
+    holds at most its limit and one run per partition, and still merges every
+    record by partition time: none is handed on before a partition that may
+    precede it has caught up."""
+    partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
+    n = len(partitions)
+    buffer = InputBuffer(max_wait_s=60.0, max_held=max_held, pause_above=1_000_000)
+    out = fetch_honouring_pauses(partitions, buffer, random, most_run,
+                                 max_held + most_run, max_held + n * most_run)
     assert_merged_by_partition_time(partitions, out)
 
 
 @given(st.lists(partition_times, min_size=1, max_size=10), st.randoms(use_true_random=False))
-def test_a_group_of_many_partitions_pauses_them_before_it_holds_too_many(
+def test_a_group_of_many_partitions_pauses_each_at_its_share_before_the_limit(
         times: list[list[int]], random) -> None:
     """Each of ``n`` partitions is paused at its share of ``max_held``, so a
-    group never holds more than ``max_held`` (nothing is handed on early)
-    while each delivers less than ``max_held / n**2`` records per fetch."""
+    group that delivers less than ``max_held / n**2`` records per fetch never
+    reaches the limit, and never pauses them all."""
     partitions = [[record(p, o, t) for o, t in enumerate(ts)] for p, ts in enumerate(times)]
     n, most_run = len(partitions), 3
     max_held = n * n * most_run
     buffer = InputBuffer(max_wait_s=60.0, max_held=max_held, pause_above=1_000_000)
     out = fetch_honouring_pauses(partitions, buffer, random, most_run,
-                                 max_held // n + most_run)
-    assert buffer.overflows == 0
+                                 max_held // n + most_run, max_held)
+    assert buffer.limits_reached == 0
     assert_merged_by_partition_time(partitions, out)
 
 
@@ -320,7 +349,7 @@ def test_past_their_shares_of_the_limit_partitions_are_paused_not_handed_on_earl
 
     assert offsets == dict.fromkeys(range(1, 8), 11)
     assert len(buffer) == 77
-    assert buffer.overflows == 0
+    assert buffer.limits_reached == 0
 
     buffer.add([record(0, 0, 50)])
     released = buffer.release(lags(p0=0, **{f"p{p}": 0 for p in range(1, 8)}), now=0.0)
@@ -333,6 +362,9 @@ def test_the_worker_learns_how_often_a_group_held_too_many() -> None:
     polled = [record(0, i, 100 + i) for i in range(4)] + [record(1, 0, 50)]
 
     order.release(polled, lags(p0=0, p1=9), now=0.0)
+    assert order.limits_reached() == 0  # 4 held: at the limit
+    order.release([record(0, 4, 104)], lags(p0=0, p1=9), now=0.1)
+    assert order.flow() == ([("in", 0)], [])
 
-    assert order.overflows() == 1
-    assert order.overflows() == 0
+    assert order.limits_reached() == 1
+    assert order.limits_reached() == 0

@@ -28,10 +28,14 @@ Holding records back takes memory, so a partition that has more than
 ``pause_above`` records held (or more than its share of the group's
 :data:`MAX_HELD_RECORDS`) is *paused*: its consumer stops fetching it (and
 Kafka's client drops what it prefetched of it) until no more than half that
-many are held, while the partitions it waits for are fetched. This is flow
-control, as Kafka Streams' ``buffered.records.per.partition``:
-:meth:`InputBuffer.flow` says which partitions to pause and resume, and the
-worker tells its consumer.
+many are held, while the partitions it waits for are fetched. Should the group
+still come to hold more than ``max_held``, every partition of it that holds
+records is paused until the group holds half that many; those that hold none
+are fetched, and the one that holds the others back is always among them. This
+is flow control, as Kafka Streams' ``buffered.records.per.partition`` and
+``input.buffer.max.bytes``: :meth:`InputBuffer.flow` says which partitions to
+pause and resume, and the worker tells its consumer. Nothing is handed on early
+for want of memory: only the order wait's bound does that.
 
 >>> from streamkit.log.records import Record
 >>> buffer = InputBuffer(max_wait_s=1.0)
@@ -88,18 +92,19 @@ refetched others stalled past ``order_wait_ms`` and a few hundred clicks came
 late; at 25,000 it never paused, on 1,000,000 clicks either."""
 
 MAX_HELD_RECORDS = 200_000
-"""Records held at most per merge group, a last resort behind pausing: past it,
-the earliest are released regardless, and some of the records held back for a
-lagging partition may then arrive late. About 70 MB of 100-byte records at most.
-Pausing keeps a group below it: a group of ``n`` partitions pauses each past
-``min(pause_above, max_held // n)`` records (:meth:`InputBuffer.flow`), so only
-a partition's overshoot by the run it last delivered can take the group past
-the limit (with 500-record polls, in groups of more than about 20
-partitions). Without pausing,
-librdkafka delivered one partition of a backlog up to 68,000 records ahead of
-the others for seconds at a time (replaying a million preloaded clicks,
-benchmark B2); with a limit of 50,000 and no pausing, up to 14 % of the clicks
-were dropped as late."""
+"""Records a merge group holds back before it pauses every partition of it that
+holds any (a soft limit, as Kafka Streams' ``input.buffer.max.bytes``): about
+70 MB of 100-byte records. Pausing each partition of a group of ``n`` at
+``min(pause_above, max_held // n)`` (:meth:`InputBuffer.flow`) keeps the group
+below it unless a partition overshoots its share by the run it last delivered
+(with 500-record polls, in groups of more than about 20 partitions). Past it,
+only partitions that hold nothing are fetched, each until it delivers a run, so
+a group holds at most ``max_held`` plus a run per partition. Earlier, the
+earliest records were handed on past the limit instead, and the records they
+had waited for could come late: before pausing existed, librdkafka delivered
+one partition of a backlog up to 68,000 records ahead of the others for seconds
+at a time (replaying a million preloaded clicks, benchmark B2), and with a limit
+of 50,000 up to 14 % of the clicks were dropped as late."""
 
 _BEFORE_ALL = -(2**63)
 _partition_of = itemgetter(0, 1)  # (topic, partition) of a Record
@@ -163,8 +168,8 @@ class InputBuffer:
     delivers a record. A partition holding more than ``pause_above`` records,
     or than its share of ``max_held``, is to be paused until it holds half that
     many (:meth:`flow`). Should the group still hold more than ``max_held``,
-    the earliest records are released regardless, and :attr:`overflows`
-    counts it."""
+    every partition holding records is to be paused until the group holds half
+    that many, and :attr:`limits_reached` counts it."""
 
     def __init__(self, max_wait_s: float, max_held: int = MAX_HELD_RECORDS,
                  pause_above: int = PAUSE_ABOVE_RECORDS) -> None:
@@ -173,13 +178,14 @@ class InputBuffer:
         self._pause_above = pause_above
         self._partitions: dict[PartitionKey, _Partition] = {}
         self._held = 0
+        self._full = False  # held more than max_held, not yet down to half of it
         self._waiting_since: float | None = None
         # Partitions waited on for max_wait_s in vain, each time that happened
         # (the caller reports and clears them): their records may come late.
         self.gave_up: list[PartitionKey] = []
-        # Releases forced by holding more than max_held (the caller reports and
-        # resets it): records of lagging partitions may come late.
-        self.overflows = 0
+        # Times the group came to hold more than max_held and paused every
+        # partition holding records (the caller reports and resets it).
+        self.limits_reached = 0
 
     def __len__(self) -> int:
         return self._held
@@ -211,11 +217,6 @@ class InputBuffer:
             self._waiting_since = None
             return []
         horizon = self._horizon(lag)
-        if self._held > self._max_held:
-            forced = self._time_to_release(self._held - self._max_held // 2)
-            if forced > horizon:
-                horizon = forced
-                self.overflows += 1
         released = self._take(horizon)
         if released or not self._held:
             self._waiting_since = None
@@ -234,19 +235,30 @@ class InputBuffer:
         return released
 
     def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:
-        """The partitions to pause (more records held than the smaller of
-        ``pause_above`` and an equal share of ``max_held``) and to resume
-        (paused, and now at most half that many held), each once: the caller
-        tells the consumer."""
+        """The partitions to pause and to resume, each once: the caller tells
+        the consumer. A partition is paused when it holds more records than the
+        smaller of ``pause_above`` and an equal share of ``max_held``, or when
+        it holds any while the group holds more than ``max_held``; it is resumed
+        once it holds at most half its limit, and none while the group is over
+        (until it holds half of ``max_held``). The partition that holds the
+        others back has released all it held, so it is fetched: no deadlock."""
         pause: list[PartitionKey] = []
         resume: list[PartitionKey] = []
+        if self._held > self._max_held:
+            if not self._full:
+                self._full = True
+                self.limits_reached += 1
+        elif self._held <= self._max_held // 2:
+            self._full = False
+        full = self._full
         limit = min(self._pause_above, self._max_held // max(1, len(self._partitions)))
         for key, partition in self._partitions.items():
             held = len(partition.records)
-            if not partition.paused and held > limit:
-                partition.paused = True
-                pause.append(key)
-            elif partition.paused and held <= limit // 2:
+            if not partition.paused:
+                if held > limit or (full and held):
+                    partition.paused = True
+                    pause.append(key)
+            elif held <= limit // 2 and not (full and held):
                 partition.paused = False
                 resume.append(key)
         return pause, resume
@@ -271,11 +283,6 @@ class InputBuffer:
         if behind is None:
             return partition.time == _BEFORE_ALL
         return behind > 0
-
-    def _time_to_release(self, count: int) -> int:
-        """The partition time up to which about ``count`` held records lie."""
-        times = sorted(t for p in self._partitions.values() for t in p.times)
-        return times[min(count, len(times)) - 1]
 
     def _take(self, horizon: int) -> list[Record]:
         taken = [p.take(horizon) for p in self._partitions.values() if p.times]
@@ -380,13 +387,13 @@ class InputOrder:
                 buffer.gave_up.clear()
         return keys
 
-    def overflows(self) -> int:
-        """How many times since the last call a group held more than
-        ``max_held`` records and released its earliest regardless."""
+    def limits_reached(self) -> int:
+        """How many times since the last call a group came to hold more than
+        ``max_held`` records and paused every partition holding any."""
         count = 0
         for buffer in self._buffers.values():
-            count += buffer.overflows
-            buffer.overflows = 0
+            count += buffer.limits_reached
+            buffer.limits_reached = 0
         return count
 
     def flow(self) -> tuple[list[PartitionKey], list[PartitionKey]]:

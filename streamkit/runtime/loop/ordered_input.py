@@ -1,8 +1,8 @@
 """The worker's side of input ordering (:mod:`~streamkit.runtime.loop.input_order`):
 polled records go through an :class:`InputOrder`, which asks the consumer for
 each partition's lag; the partitions it says to pause or resume are paused or
-resumed; a wait that expired, or records handed on early because a group held
-too many, is logged and counted.
+resumed; a wait that expired is logged and counted, and so is a group that came
+to hold too many records (and paused every partition holding any).
 
 Without a merge group, or with ``order_wait_ms=0``, records pass straight
 through and nothing is held.
@@ -61,9 +61,9 @@ class OrderedInput:
         gave_up = order.gave_up()
         if gave_up:
             self._report_gave_up(gave_up)
-        overflows = order.overflows()
-        if overflows:
-            self._report_overflows(overflows)
+        limits_reached = order.limits_reached()
+        if limits_reached:
+            self._report_limits_reached(limits_reached)
         pause, resume = order.flow()
         if pause:
             log.debug("pausing %s: too many records held back", pause)
@@ -117,13 +117,17 @@ class OrderedInput:
             ", ".join(f"{topic}[{partition}]" for topic, partition in keys),
             ", ".join(str(self._lag(key)) for key in keys))
 
-    def _report_overflows(self, count: int) -> None:
+    def _report_limits_reached(self, count: int) -> None:
+        # Nothing comes late of it, but paused partitions are fetched again on
+        # resume (librdkafka drops what it prefetched): said once, then counted.
+        if not self._counters[ORDER_HELD_LIMIT_REACHED]:
+            log.info(
+                "worker %s: held more than %d records back for one group of partitions; "
+                "pausing every partition of it that holds any until half are handed on "
+                "(counted in %s; if it recurs, spread the partitions over more workers "
+                "or lower buffered_records_per_partition)",
+                self._worker_id, self._max_held, ORDER_HELD_LIMIT_REACHED)
         self._counters[ORDER_HELD_LIMIT_REACHED] += count
-        log.warning(
-            "worker %s: held more than %d records back for one group of partitions; "
-            "handed on the earliest: records of the partitions they waited for may "
-            "now come late (spread the partitions over more workers, or lower "
-            "buffered_records_per_partition)", self._worker_id, self._max_held)
 
     def _consumer_now(self) -> Consumer:
         assert self._consumer is not None, "attach a consumer first"
