@@ -7,7 +7,8 @@
 # 1. creates .venv (python3 -m venv) if missing and installs streamkit[test,bench] into it;
 # 2. unless STREAMKIT_KAFKA_BOOTSTRAP is set, fetches and starts a local Kafka with
 #    deploy/kafka/kafka (Java 17 + Maven) and stops it on exit;
-# 3. runs pytest (without the `soak` tests unless the arguments select them) and exits
+# 3. runs pytest (without the `soak` tests unless the arguments select them; listing
+#    the 15 slowest, so that CI shows where the suite's time goes) and exits
 #    with its status.
 #
 # Environment: STREAMKIT_VENV (default .venv), STREAMKIT_KAFKA_BOOTSTRAP,
@@ -38,7 +39,7 @@ else
 fi
 
 set +e
-"$PYTHON" -m pytest -m "not soak" "$@"
+"$PYTHON" -m pytest -m "not soak" --durations=15 "$@"
 status=$?
 set -e
 exit "$status"
