@@ -8,6 +8,7 @@ next. The child prints one ``RESULT <json>`` line that the parent parses.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,10 @@ RESULT_PREFIX = "RESULT "
 # Checkpoint (commit) interval used by every system that commits, so that the
 # frameworks and the hand-written floors do the same amount of commit work.
 COMMIT_INTERVAL_S = 1.0
-PARTITIONS = 4
+# Partitions of every topic a run creates; STREAMKIT_BENCH_PARTITIONS changes it for
+# a whole run (children inherit it), e.g. to see input ordering pause a group of
+# more partitions than its share of the held-records limit allows at 25,000 each.
+PARTITIONS = int(os.environ.get("STREAMKIT_BENCH_PARTITIONS", "4"))
 POLL_BATCH = 1000
 
 
