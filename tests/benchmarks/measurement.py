@@ -18,10 +18,20 @@ RESULT_PREFIX = "RESULT "
 # Checkpoint (commit) interval used by every system that commits, so that the
 # frameworks and the hand-written floors do the same amount of commit work.
 COMMIT_INTERVAL_S = 1.0
-# Partitions of every topic a run creates; STREAMKIT_BENCH_PARTITIONS changes it for
-# a whole run (children inherit it), e.g. to see input ordering pause a group of
-# more partitions than its share of the held-records limit allows at 25,000 each.
-PARTITIONS = int(os.environ.get("STREAMKIT_BENCH_PARTITIONS", "4"))
+
+
+def _partitions() -> int:
+    """Partitions of every topic a run creates: 4, or STREAMKIT_BENCH_PARTITIONS
+    for a whole run (its children inherit it), e.g. more than 8 to see input
+    ordering pause each partition at its share of a group's held-records limit."""
+    text = os.environ.get("STREAMKIT_BENCH_PARTITIONS", "4")
+    if not text.isdigit() or int(text) < 1:
+        raise SystemExit(f"STREAMKIT_BENCH_PARTITIONS={text!r}: set it to a whole number "
+                         "of partitions, 1 or more (or unset it for 4)")
+    return int(text)
+
+
+PARTITIONS = _partitions()
 POLL_BATCH = 1000
 
 
