@@ -7,11 +7,16 @@
 # 1. creates .venv (python3 -m venv) if missing and installs streamkit[test,bench] into it;
 # 2. unless STREAMKIT_KAFKA_BOOTSTRAP is set, fetches and starts a local Kafka with
 #    deploy/kafka/kafka (Java 17 + Maven) and stops it on exit;
-# 3. runs pytest (without the `soak` tests unless the arguments select them; listing
-#    the 15 slowest, so that CI shows where the suite's time goes) and exits
-#    with its status.
+# 3. runs pytest (without the `soak` tests unless the arguments select them) in
+#    STREAMKIT_TEST_WORKERS processes (pytest-xdist; default 2, 0 runs them in this
+#    one), lists the 15 slowest tests so that CI shows where the suite's time
+#    goes, and exits with pytest's status.
 #
-# Environment: STREAMKIT_VENV (default .venv), STREAMKIT_KAFKA_BOOTSTRAP,
+# The tests share the one broker and each uses topics of its own; most of their time
+# is spent waiting (on the broker, on session timeouts, on killed workers), so two
+# processes on a 2-core machine take about half as long as one.
+#
+# Environment: STREAMKIT_VENV (default .venv), STREAMKIT_KAFKA_BOOTSTRAP, STREAMKIT_TEST_WORKERS,
 # STREAMKIT_KAFKA_HOME (broker state, default .cache/kafka-test), CI=true (Kafka tests
 # then fail rather than skip when no broker can be had).
 set -euo pipefail
@@ -39,7 +44,7 @@ else
 fi
 
 set +e
-"$PYTHON" -m pytest -m "not soak" --durations=15 "$@"
+"$PYTHON" -m pytest -m "not soak" -n "${STREAMKIT_TEST_WORKERS:-2}" --durations=15 "$@"
 status=$?
 set -e
 exit "$status"

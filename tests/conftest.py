@@ -14,8 +14,6 @@ See docs/kafka-local.md.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,15 +21,9 @@ from pathlib import Path
 import pytest
 
 from streamkit.log import Broker, open_broker
+from tests.local_kafka import BOOTSTRAP_ENV, local_kafka
 
-REPO = Path(__file__).resolve().parent.parent
-KAFKA_SCRIPT = REPO / "deploy" / "kafka" / "kafka"
-BOOTSTRAP_ENV = "STREAMKIT_KAFKA_BOOTSTRAP"
 BACKENDS = ["embedded", pytest.param("kafka", marks=pytest.mark.kafka)]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _docker_answers() -> bool:
@@ -56,25 +48,8 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with KafkaContainer().with_kraft() as container:
             yield container.get_bootstrap_server()
         return
-    state_dir = tmp_path_factory.mktemp("kafka-run")
-    env = os.environ | {"STREAMKIT_KAFKA_HOME": str(state_dir), "PYTHON": sys.executable}
-    started = subprocess.run(
-        ["bash", str(KAFKA_SCRIPT), "start"], check=False, env=env, capture_output=True, text=True
-    )
-    if started.returncode != 0:
-        message = (
-            f"no Kafka for the tests: {BOOTSTRAP_ENV} is unset, no Docker engine answers, and "
-            f"`deploy/kafka/kafka start` failed:\n{started.stderr[-3000:]}\n"
-            "Install Java 17 and Maven (or Docker), or point "
-            f"{BOOTSTRAP_ENV} at a running broker. See docs/kafka-local.md."
-        )
-        if _in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run(["bash", str(KAFKA_SCRIPT), "stop"], check=False, env=env, capture_output=True)
+    with local_kafka(tmp_path_factory.mktemp("kafka-run")) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(params=BACKENDS)

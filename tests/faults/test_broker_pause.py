@@ -9,24 +9,28 @@ worker goes on reading what was prefetched). A partition whose next fetch was
 in flight then delivers nothing while the others' prefetched records keep
 coming. With the old default wait of 500 ms (``order_wait_ms``), the worker
 gave up on such a partition in 2 runs of 3, and 10,000 and 24,500 clicks came
-late; with the default (5 s), none did in 3 runs."""
+late; with the default (5 s), none did in 3 runs.
+
+It pauses a broker of its own, so that tests running beside it (``pytest -n``)
+do not stall on the shared one."""
 
 from __future__ import annotations
 
-import os
 import runpy
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
-from streamkit.log import Broker
+from streamkit.log import Broker, open_broker
 from streamkit.runtime.loop.worker import Worker, WorkerOptions
 from streamkit.runtime.metrics import ORDER_WAITS_EXPIRED
 from tests.contract.polling import wait_for
 from tests.faults.broker_pause import listening_pid, pause_repeatedly
+from tests.local_kafka import local_kafka
 from tests.runtime.logs import json_values, read_all
 from tests.runtime.test_backlog_order import PAGE_VIEWS, START_MS, page_views_topics
 from tests.runtime.threads import run_worker
@@ -36,14 +40,17 @@ CLICKS_PER_PARTITION = 60_000
 SPACING_MS = 10  # 600 s of event time per partition
 
 
-def _broker_pid(bootstrap: str) -> int:
-    pid = listening_pid(int(bootstrap.rsplit(":", 1)[1]))
-    if pid is None:
-        message = f"cannot pause the broker at {bootstrap}: it is not a process of this user here"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return pid
+@pytest.fixture
+def own_kafka(tmp_path: Path) -> Iterator[tuple[Broker, int]]:
+    """A local broker for this test alone, opened, with its process id."""
+    with local_kafka(tmp_path / "kafka-run") as bootstrap:
+        pid = listening_pid(int(bootstrap.rsplit(":", 1)[1]))
+        assert pid is not None, f"no process of this user listens at {bootstrap}"
+        broker = open_broker("kafka://" + bootstrap)
+        try:
+            yield broker, pid
+        finally:
+            broker.close()
 
 
 def _load_backlog(broker: Broker, topic: str) -> None:
@@ -61,9 +68,8 @@ def _load_backlog(broker: Broker, topic: str) -> None:
 
 @pytest.mark.soak
 @pytest.mark.kafka
-def test_broker_pauses_make_no_click_late(kafka_broker: Broker, kafka_bootstrap: str,
-                                          tmp_path: Path) -> None:
-    pid = _broker_pid(kafka_bootstrap)
+def test_broker_pauses_make_no_click_late(own_kafka: tuple[Broker, int], tmp_path: Path) -> None:
+    kafka_broker, pid = own_kafka
     names = page_views_topics(kafka_broker, "paused")
     _load_backlog(kafka_broker, names["clicks"])
     app = runpy.run_path(str(PAGE_VIEWS))["build"](**names, commit_interval_ms=10_000)
