@@ -20,14 +20,19 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def kafka_script(state_dir: Path, *args: str,
+                 timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``deploy/kafka/kafka ARGS`` on the broker whose state is ``state_dir``."""
+    env = os.environ | {"STREAMKIT_KAFKA_HOME": str(state_dir), "PYTHON": sys.executable}
+    return subprocess.run(["bash", str(KAFKA_SCRIPT), *args], check=False, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 @contextmanager
 def local_kafka(state_dir: Path) -> Iterator[str]:
     """A broker started in ``state_dir`` and stopped on exit: its bootstrap. Fails
     the test when ``CI=true`` and none can be started, skips it otherwise."""
-    env = os.environ | {"STREAMKIT_KAFKA_HOME": str(state_dir), "PYTHON": sys.executable}
-    started = subprocess.run(
-        ["bash", str(KAFKA_SCRIPT), "start"], check=False, env=env, capture_output=True, text=True
-    )
+    started = kafka_script(state_dir, "start")
     if started.returncode != 0:
         message = (
             f"no Kafka for the tests: `deploy/kafka/kafka start` failed:\n"
@@ -41,4 +46,4 @@ def local_kafka(state_dir: Path) -> Iterator[str]:
     try:
         yield started.stdout.strip().splitlines()[-1]
     finally:
-        subprocess.run(["bash", str(KAFKA_SCRIPT), "stop"], check=False, env=env, capture_output=True)
+        kafka_script(state_dir, "stop")

@@ -1,27 +1,22 @@
 """deploy/kafka/kafka: start prints the bootstrap, status and stop find the broker."""
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from streamkit.log.kafka import KafkaBroker
-
-SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "kafka"
+from tests.local_kafka import in_ci, kafka_script
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("java") is None and os.environ.get("CI") != "true",
+    shutil.which("java") is None and not in_ci(),
     reason="needs Java 17 (and Maven on first use) to run a local broker",
 )
 
 
 def run(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"STREAMKIT_KAFKA_HOME": str(state), "PYTHON": sys.executable}
-    return subprocess.run(["bash", str(SCRIPT), *args], check=False, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return kafka_script(state, *args, timeout=300)
 
 
 @pytest.mark.kafka
