@@ -14,7 +14,7 @@
 #
 # The tests share the one broker and each uses topics of its own; most of their time
 # is spent waiting (on the broker, on session timeouts, on killed workers), so two
-# processes on a 2-core machine take about half as long as one.
+# processes on a 2-core machine take a little over half as long as one.
 #
 # Environment: STREAMKIT_VENV (default .venv), STREAMKIT_KAFKA_BOOTSTRAP, STREAMKIT_TEST_WORKERS,
 # STREAMKIT_KAFKA_HOME (broker state, default .cache/kafka-test), CI=true (Kafka tests
