@@ -35,6 +35,13 @@ UNAVAILABLE_CODES = frozenset(
     }
 )
 
+# Codes of metadata that has not caught up with a change yet (a new topic's first
+# leader, a leader that moved), worth retrying once it has. Kafka's Java client
+# retries them (InvalidMetadataException); librdkafka does not mark them retriable
+# in admin results: listing the offsets of a topic just created on a busy broker
+# failed with UNKNOWN_LEADER_EPOCH.
+STALE_METADATA_CODES = frozenset({KafkaError.UNKNOWN_LEADER_EPOCH, KafkaError.FENCED_LEADER_EPOCH})
+
 
 def kafka_error_of(exc: BaseException) -> KafkaError | None:
     """The KafkaError inside a KafkaException, if any."""
@@ -79,9 +86,9 @@ def with_retries(
     budget_s: float | None = None,
     backoff_s: float = 0.25,
 ) -> T:
-    """Run ``call``, retrying transient failures (cluster unreachable, leader moving)
-    with exponential backoff for up to ``budget_s`` seconds (default
-    :data:`RETRY_BUDGET_S`); translate the failure."""
+    """Run ``call``, retrying transient failures (cluster unreachable, leader moving,
+    metadata catching up) with exponential backoff for up to ``budget_s`` seconds
+    (default :data:`RETRY_BUDGET_S`); translate the failure."""
     deadline = time.monotonic() + (RETRY_BUDGET_S if budget_s is None else budget_s)
     attempt = 0
     while True:
@@ -92,7 +99,8 @@ def with_retries(
             if error is None:
                 raise BrokerError(str(exc)) from exc
             pause = min(backoff_s * 2**attempt, 2.0)
-            transient = error.code() in UNAVAILABLE_CODES or error.retriable()
+            code = error.code()
+            transient = code in UNAVAILABLE_CODES or code in STALE_METADATA_CODES or error.retriable()
             if transient and time.monotonic() + pause < deadline:
                 time.sleep(pause)
                 attempt += 1
