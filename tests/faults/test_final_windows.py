@@ -219,6 +219,11 @@ def test_final_windows_move_with_their_partitions_exactly_once(broker: Broker,
         second.wait_for_log(JOINED)  # the rebalance gave it tasks of the first host
         time.sleep(2.0)
         first.kill()
+        # The second host takes the first's tasks once the first's session times out
+        # (10 s on Kafka): wait for it to own every windowing task, or a slow start
+        # leaves the rest to the final run and this host restores nothing.
+        for partition in range(PARTITIONS):
+            second.wait_for_log(f"task 1_{partition} started")
         feed.finish()
         closing = close_every_window(broker, names["clicks"], count, pages)
     finally:
