@@ -25,6 +25,8 @@ def failing_then(code: int, failures: int) -> tuple[list[int], Callable[[], str]
 
 
 @pytest.mark.parametrize("code", [KafkaError.UNKNOWN_LEADER_EPOCH, KafkaError.FENCED_LEADER_EPOCH,
+                                  KafkaError.OFFSET_NOT_AVAILABLE, KafkaError.REPLICA_NOT_AVAILABLE,
+                                  KafkaError.KAFKA_STORAGE_ERROR, KafkaError.NETWORK_EXCEPTION,
                                   KafkaError.LEADER_NOT_AVAILABLE])
 def test_metadata_catching_up_is_retried(code: int) -> None:
     # UNKNOWN_LEADER_EPOCH: listing a topic's offsets just after creating it, on a

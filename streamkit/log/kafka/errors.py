@@ -35,12 +35,20 @@ UNAVAILABLE_CODES = frozenset(
     }
 )
 
-# Codes of metadata that has not caught up with a change yet (a new topic's first
-# leader, a leader that moved), worth retrying once it has. Kafka's Java client
-# retries them (InvalidMetadataException); librdkafka does not mark them retriable
-# in admin results: listing the offsets of a topic just created on a busy broker
-# failed with UNKNOWN_LEADER_EPOCH.
-STALE_METADATA_CODES = frozenset({KafkaError.UNKNOWN_LEADER_EPOCH, KafkaError.FENCED_LEADER_EPOCH})
+# Codes of a cluster still settling (metadata behind a change, such as a new
+# topic's first leader or a leader that moved; a leader just elected; a replica or
+# log directory briefly away), worth retrying once it has settled. Kafka's Java
+# client retries each of them (InvalidMetadataException or RetriableException);
+# librdkafka does not mark them retriable in admin results: listing the offsets of
+# a topic just created on a busy broker failed with UNKNOWN_LEADER_EPOCH.
+SETTLING_CODES = frozenset({
+    KafkaError.UNKNOWN_LEADER_EPOCH,
+    KafkaError.FENCED_LEADER_EPOCH,
+    KafkaError.OFFSET_NOT_AVAILABLE,  # a new leader's high watermark has not caught up
+    KafkaError.REPLICA_NOT_AVAILABLE,
+    KafkaError.KAFKA_STORAGE_ERROR,  # a log directory went offline; the leader moves
+    KafkaError.NETWORK_EXCEPTION,
+})
 
 
 def kafka_error_of(exc: BaseException) -> KafkaError | None:
@@ -100,7 +108,7 @@ def with_retries(
                 raise BrokerError(str(exc)) from exc
             pause = min(backoff_s * 2**attempt, 2.0)
             code = error.code()
-            transient = code in UNAVAILABLE_CODES or code in STALE_METADATA_CODES or error.retriable()
+            transient = code in UNAVAILABLE_CODES or code in SETTLING_CODES or error.retriable()
             if transient and time.monotonic() + pause < deadline:
                 time.sleep(pause)
                 attempt += 1
