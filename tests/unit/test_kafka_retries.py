@@ -28,7 +28,7 @@ def failing_then(code: int, failures: int) -> tuple[list[int], Callable[[], str]
                                   KafkaError.OFFSET_NOT_AVAILABLE, KafkaError.REPLICA_NOT_AVAILABLE,
                                   KafkaError.KAFKA_STORAGE_ERROR, KafkaError.NETWORK_EXCEPTION,
                                   KafkaError.LEADER_NOT_AVAILABLE])
-def test_metadata_catching_up_is_retried(code: int) -> None:
+def test_a_settling_cluster_is_retried(code: int) -> None:
     # UNKNOWN_LEADER_EPOCH: listing a topic's offsets just after creating it, on a
     # busy broker (librdkafka does not mark it retriable).
     calls, call = failing_then(code, failures=2)
