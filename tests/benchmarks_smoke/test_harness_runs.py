@@ -14,6 +14,7 @@ from confluent_kafka.admin import AdminClient
 
 from tests.benchmarks.clickstream import clickstream, expected_passthrough_outputs
 from tests.benchmarks.sliding_floor import expected_outputs as expected_sliding_outputs
+from tests.local_kafka import BOOTSTRAP_ENV, in_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 2_000
@@ -21,13 +22,13 @@ WORKLOADS = "B6,B1,B2,B3,W1,W2"
 
 
 def kafka_bootstrap() -> str:
-    bootstrap = os.environ.get("STREAMKIT_KAFKA_BOOTSTRAP")
+    bootstrap = os.environ.get(BOOTSTRAP_ENV)
     dev_file = Path("/tmp/streamkit-dev-kafka")
     if not bootstrap and dev_file.exists():
         bootstrap = dev_file.read_text().strip()
     if not bootstrap:
-        message = "no Kafka broker: set STREAMKIT_KAFKA_BOOTSTRAP (deploy/kafka/kafka start)"
-        if os.environ.get("CI"):
+        message = f"no Kafka broker: set {BOOTSTRAP_ENV} (deploy/kafka/kafka start)"
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return bootstrap
