@@ -95,8 +95,8 @@ def with_retries(
     backoff_s: float = 0.25,
 ) -> T:
     """Run ``call``, retrying transient failures (cluster unreachable, leader moving,
-    metadata catching up) with exponential backoff for up to ``budget_s`` seconds
-    (default :data:`RETRY_BUDGET_S`); translate the failure."""
+    cluster settling: :data:`SETTLING_CODES`) with exponential backoff for up to
+    ``budget_s`` seconds (default :data:`RETRY_BUDGET_S`); translate the failure."""
     deadline = time.monotonic() + (RETRY_BUDGET_S if budget_s is None else budget_s)
     attempt = 0
     while True:
