@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from streamkit.log import Broker, TopicPartition
+from streamkit.log import Broker, TopicPartition, open_broker
 from streamkit.processor import TaskId
 from streamkit.state.layout import changelog_topic
 from streamkit.state.query import changelog_offsets
@@ -74,8 +74,18 @@ def test_clean_stop_replays_nothing_and_a_crash_replays_only_the_tail(
 
     changelogs = [TopicPartition(changelog_topic(names["name"], COUNTS_STORE), p)
                   for p in range(PARTITIONS)]
-    begins, ends = admin.begin_offsets(changelogs), admin.end_offsets(changelogs)
     admin.close()
+    # The changelogs as the restarted app will find them. Opening the embedded log
+    # rolls forward a commit that the killed app had made durable (its intent) but
+    # not yet appended; the fixture's client, opened before the kill, would not
+    # see that tail.
+    reopened = open_broker(broker.url)
+    try:
+        admin = reopened.admin()
+        begins, ends = admin.begin_offsets(changelogs), admin.end_offsets(changelogs)
+        admin.close()
+    finally:
+        reopened.close()
     stored = changelog_offsets(state_root, names["name"], COUNTS_STORE)
     app = start("after-crash", until_idle_s=FINAL_IDLE_S)
     assert app.wait() == 0, app.tail()
