@@ -311,6 +311,34 @@ def last(field_or_fn: FieldOrFn = None) -> Aggregation:
     return _Last(_value_of(field_or_fn))
 
 
+def can_merge(aggregator: Any) -> bool:
+    """Whether ``aggregator`` can combine two accumulators: a :class:`Aggregation`
+    that overrides ``merge``, one built by :func:`aggregator` with ``merge=``, or
+    any other object with a ``merge`` method.
+
+    >>> can_merge(count()), can_merge(aggregator(initialize=list, add=list.__add__))
+    (True, False)
+    """
+    if isinstance(aggregator, _FunctionAggregation):
+        return aggregator._merge is not None
+    if isinstance(aggregator, Aggregation):
+        return type(aggregator).merge is not Aggregation.merge
+    return callable(getattr(aggregator, "merge", None))
+
+
+def require_merge(aggregator: Any, windows: str, why: str) -> None:
+    """Raise :class:`InvalidAggregation` when ``aggregator`` cannot merge, which
+    ``windows`` need (``why``): when the app is built, rather than when the
+    first two partial accumulators meet, sending record after record to the
+    dead letters."""
+    if not can_merge(aggregator):
+        raise InvalidAggregation(
+            f"{aggregator!r:.80} has no merge(), which {windows} need ({why}): give it "
+            "merge(left, right), returning a new accumulator that holds the values of "
+            "both (agg.aggregator(..., merge=fn), or a merge method on your Aggregation)"
+        )
+
+
 def aggregator(
     *,
     initialize: Callable[[], Any],
@@ -321,7 +349,7 @@ def aggregator(
 ) -> Aggregation:
     """A custom aggregation from plain functions.
 
-    ``merge`` is only needed with session windows, and with
+    ``merge`` is only needed with session and sliding windows, and with
     ``order_insensitive=True`` (see :class:`Aggregation`); ``result`` defaults
     to the accumulator. Accumulators must be JSON values and never ``None``.
     """

@@ -259,7 +259,9 @@ class Aggregator(Protocol):
         """The value emitted downstream for an accumulator."""
 
     def merge(self, left: Any, right: Any) -> Any:
-        """One accumulator from two (used when session windows merge)."""
+        """One accumulator from two: needed where partial accumulators meet
+        (session windows that merge, sliding windows, hopping windows folded
+        into panes); the window spec says so when the app is built."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from operators.agg import require_merge
 from operators.errors import InvalidWindowSpec
 from operators.window_views import pane_windows, window_results
 from operators.windows.assign import fixed_windows, is_closed
@@ -75,6 +76,8 @@ class TimeWindows:
         if not panes_apply(aggregator, size_ms=self.size_ms, step_ms=self.step_ms):
             stores = (_window_store(store_name, retention_ms, window_results(aggregator)),)
         else:
+            require_merge(aggregator, "hopping windows of an order-insensitive aggregation",
+                          "each window is merged from its panes")
             # Panes have stores of their own: panes are not windows, and must never
             # be read as such (say by the same app later run in the other emit mode).
             view = pane_windows(aggregator, size_ms=self.size_ms, step_ms=self.step_ms,
@@ -124,6 +127,9 @@ class SlidingWindows:
         from operators.sliding_aggregate import SlidingWindowAggregate, by_time_store_name
         from operators.windowed_aggregate import LATE
 
+        require_merge(aggregator, "sliding windows",
+                      "a window opened by a late record is merged from the records it holds")
+
         def supplier() -> SlidingWindowAggregate:
             return SlidingWindowAggregate(
                 aggregator,
@@ -161,6 +167,9 @@ class SessionWindows:
         """See :class:`streamkit.processor.WindowedAggregation`."""
         from operators.session_aggregate import SessionWindowAggregate
         from operators.windowed_aggregate import LATE
+
+        require_merge(aggregator, "session windows",
+                      "a record that falls between two sessions merges them")
 
         def supplier() -> SessionWindowAggregate:
             return SessionWindowAggregate(

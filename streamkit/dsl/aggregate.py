@@ -6,9 +6,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from streamkit.log.errors import StreamkitError
 from streamkit.processor import Aggregator, KeyValueStore, Message, ProcessorContext
 
 NULL_KEY_DROPPED = "null_key_dropped"
+
+AGGREGATOR_METHODS = ("initialize", "add", "result")
+"""What every :class:`~streamkit.processor.Aggregator` needs; ``merge`` is
+needed only where partial accumulators meet (session and sliding windows,
+hopping windows folded into panes), which the window spec checks."""
+
+
+def check_aggregator(aggregator: object) -> None:
+    """Raise a :class:`StreamkitError` that says what to pass when
+    ``aggregator`` lacks one of :data:`AGGREGATOR_METHODS`: at the line that
+    builds the app, rather than on every record, each sent to the dead letters.
+
+    >>> check_aggregator(Count())
+    >>> check_aggregator(len)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    streamkit.log.errors.StreamkitError: <built-in function len> is not an aggregator: it has no initialize(), add() or result()...
+    """
+    missing = [f"{name}()" for name in AGGREGATOR_METHODS
+               if not callable(getattr(aggregator, name, None))]
+    if missing:
+        names = " or ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
+        raise StreamkitError(
+            f"{aggregator!r:.80} is not an aggregator: it has no {names}. Pass an "
+            "aggregation such as operators.agg.count() (with the parentheses) or "
+            "agg.aggregator(initialize=..., add=...), or an object with initialize(), "
+            "add(accumulator, value) and result(accumulator)"
+        )
 
 
 class Count:
@@ -16,7 +45,12 @@ class Count:
 
     >>> c = Count(); c.result(c.add(c.add(c.initialize(), "a"), "b"))
     2
+
+    Counts add up whatever the order or grouping, so hopping windows fold it
+    into panes (``operators.pane_aggregate``), as they do ``operators.agg.count()``.
     """
+
+    order_insensitive = True
 
     def initialize(self) -> int:
         return 0

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamkit.dsl import steps
-from streamkit.dsl.aggregate import AggregateByKey, Count, JoinTable, Reduce
+from streamkit.dsl.aggregate import AggregateByKey, Count, JoinTable, Reduce, check_aggregator
 from streamkit.dsl.functions import compile_call, compile_call_with, compile_step_call
 from streamkit.log.errors import StreamkitError
 from streamkit.processor import (
@@ -230,6 +230,7 @@ class GroupedStream:
         (``<name>-store``, logged to ``<app>-<name>-store-changelog``)."""
         from streamkit.dsl.table import Table
 
+        check_aggregator(aggregator)
         step = name or f"{self.name}-aggregate"
         store = StoreSpec(f"{step}-store")
         node = self.stream._step("aggregate", lambda: AggregateByKey(aggregator, store.name),
@@ -266,6 +267,7 @@ class WindowedStream:
     def aggregate(self, aggregator: Aggregator, *, name: str | None = None) -> WindowedResult:
         """Aggregate each key's messages per window; choose the emission with
         :meth:`WindowedResult.final` or :meth:`WindowedResult.updates`."""
+        check_aggregator(aggregator)
         return WindowedResult(self, aggregator, name or f"{self.grouped.name}-window")
 
     def count(self, *, name: str | None = None) -> WindowedResult:
