@@ -31,7 +31,7 @@ def check_aggregator(aggregator: object) -> None:
     missing = [f"{name}()" for name in AGGREGATOR_METHODS
                if not callable(getattr(aggregator, name, None))]
     if missing:
-        names = " or ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
+        names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} or {missing[-1]}"
         raise StreamkitError(
             f"{aggregator!r:.80} is not an aggregator: it has no {names}. Pass an "
             "aggregation such as operators.agg.count() (with the parentheses) or "
