@@ -5,6 +5,7 @@ same encode/decode functions (see :mod:`streamkit.serde.registry_avro`).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -91,9 +92,14 @@ def schema_name(schema: AvroSchema) -> str:
 
 
 def write_avro(buffer: io.BytesIO, schema: dict[str, Any], obj: Any, label: str) -> None:
-    """Append ``obj``'s Avro body to ``buffer``; bad values raise ``SerdeError``."""
+    """Append ``obj``'s Avro body to ``buffer``; bad values raise ``SerdeError``.
+
+    A dataclass instance (a window result, say) is written as the record of its
+    fields, as the json serde writes it as the object of its fields."""
+    datum = (dataclasses.asdict(obj)
+             if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else obj)
     try:
-        fastavro.schemaless_writer(buffer, schema, obj)
+        fastavro.schemaless_writer(buffer, schema, datum)
     except Exception as err:  # noqa: BLE001 -- fastavro raises TypeError, ValueError, ...
         raise SerdeError(
             f"cannot serialize {type(obj).__name__} {obj!r:.80} as Avro {label}: "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import orjson
 import pytest
 
@@ -35,6 +37,31 @@ def test_longs_use_the_specifications_zigzag_encoding(value, encoded):
 def test_record_body_is_the_fields_in_order():
     # "/a" -> length 2 zig-zag (0x04) + bytes; 5 -> 0x0a; null branch 0 of the union -> 0x00
     assert AvroSerde(CLICK).serialize({"page": "/a", "ms": 5}) == b"\x04/a\x0a\x00"
+
+
+@dataclasses.dataclass
+class Click:
+    page: str
+    ms: int
+    user: str | None = None
+
+
+def test_a_dataclass_is_written_as_the_record_of_its_fields():
+    serde = AvroSerde(CLICK)
+    assert serde.serialize(Click("/a", 5)) == serde.serialize({"page": "/a", "ms": 5})
+    assert serde.deserialize(serde.serialize(Click("/a", 5, "ada"))) == {
+        "page": "/a", "ms": 5, "user": "ada"}
+
+
+def test_a_dataclass_that_does_not_fit_the_schema_raises_serde_error():
+    @dataclasses.dataclass
+    class Page:
+        page: str
+
+    with pytest.raises(SerdeError, match=r"cannot serialize Page .* as Avro example.Click"):
+        AvroSerde(CLICK).serialize(Page("/a"))
+    with pytest.raises(SerdeError, match="cannot serialize type"):
+        AvroSerde(CLICK).serialize(Click)  # the class, not an instance
 
 
 def test_reader_schema_resolves_added_fields_to_their_defaults():

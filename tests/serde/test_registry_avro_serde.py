@@ -4,6 +4,7 @@ conftest.py), not against Confluent's server."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 
 import orjson
@@ -34,6 +35,16 @@ def test_serialize_frames_the_body_with_magic_byte_and_schema_id(registry):
     data = serde(registry).serialize({"page": "/a", "ms": 5})
     assert data == b"\x00" + (1).to_bytes(4, "big") + b"\x04/a\x0a"
     assert data[5:] == AvroSerde(CLICK).serialize({"page": "/a", "ms": 5})
+
+
+def test_a_dataclass_is_framed_as_the_record_of_its_fields(registry):
+    @dataclasses.dataclass
+    class Click:
+        page: str
+        ms: int
+
+    assert serde(registry).serialize(Click("/a", 5)) == serde(registry).serialize(
+        {"page": "/a", "ms": 5})
 
 
 def test_the_schema_is_registered_once_under_the_topics_value_subject(registry):
