@@ -20,6 +20,12 @@ time: ``ts``, ms) from ``clicks`` and writes two topics, keyed by user:
 
   ``from`` and ``to`` are the first and last instant of the span (inclusive).
 
+- ``biggest-clicks``: the user's biggest click of each minute (tumbling 60 s
+  windows, a reduce), once the minute has closed; the earliest of equal ones::
+
+      {"user": "u7", "window_start": 1700000040000, "window_end": 1700000100000,
+       "page": "/p/3", "amount": 50}
+
 Every window accepts clicks until 5 s of stream time after its end (grace). A
 click too late for every window it belongs to is dropped and counted in the
 ``late_records_dropped`` metric.
@@ -40,12 +46,14 @@ from streamkit import App
 
 def build(name: str = "rolling-spend", clicks: str = "clicks",
           spend: str = "spend-per-minute", alerts: str = "spend-alerts",
-          alert_above: int = 150, **options: object) -> App:
+          biggest: str = "biggest-clicks", alert_above: int = 150,
+          **options: object) -> App:
     """The rolling-spend app (names are parameters so tests can run it in isolation)."""
     app = App(name, **options)  # type: ignore[arg-type]
     source = app.topic(clicks, value="json", partitions=4)
     spend_topic = app.topic(spend, value="json")
     alerts_topic = app.topic(alerts, value="json")
+    biggest_topic = app.topic(biggest, value="json")
     grace = timedelta(seconds=5)
 
     # The input is keyed by user already: no repartition.
@@ -66,6 +74,15 @@ def build(name: str = "rolling-spend", clicks: str = "clicks",
         # A sliding window [start, end) covers [start, end - 1] inclusive.
         .map(lambda w: {"user": w.key, "from": w.start, "to": w.end - 1, "spend": w.value})
         .to(alerts_topic)
+    )
+    (
+        by_user.window(windows.tumbling(timedelta(minutes=1), grace=grace))
+        .reduce(lambda biggest, click: click if click["amount"] > biggest["amount"] else biggest,
+                name="biggest-click")
+        .final()
+        .map(lambda w: {"user": w.key, "window_start": w.start, "window_end": w.end,
+                        "page": w.value["page"], "amount": w.value["amount"]})
+        .to(biggest_topic)
     )
     return app
 

@@ -65,15 +65,27 @@ class Count:
         return left + right
 
 
+def not_none(value: Any) -> bool:
+    """Whether a reduce takes ``value``: not ``None``, as Kafka Streams' ``reduce``
+    skips null values. So ``fn`` never sees one, and a reduce's accumulator is
+    ``None`` only before its first value, which a window store needs (it reads
+    ``None`` as "no window")."""
+    return value is not None
+
+
 class Reduce:
     """Folds values with ``fn(accumulated, value)``: the aggregator behind
-    ``grouped.reduce(fn)``. The first value is the first accumulator.
+    ``grouped.reduce(fn)`` and ``window(...).reduce(fn)``, which drop ``None``
+    values before it (see :func:`not_none`). The first value is the first
+    accumulator.
 
     >>> r = Reduce(max); r.result(r.add(r.add(r.initialize(), 3), 1))
     3
     """
 
     def __init__(self, fn: Callable[[Any, Any], Any]) -> None:
+        if not callable(fn):
+            raise StreamkitError(f"reduce needs a function of (accumulated, value), got {fn!r:.80}")
         self.fn = fn
 
     def initialize(self) -> Any:

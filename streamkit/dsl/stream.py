@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from streamkit.dsl import steps
-from streamkit.dsl.aggregate import AggregateByKey, Count, JoinTable, Reduce, check_aggregator
+from streamkit.dsl.aggregate import (
+    AggregateByKey,
+    Count,
+    JoinTable,
+    Reduce,
+    check_aggregator,
+    not_none,
+)
 from streamkit.dsl.functions import compile_call, compile_call_with, compile_step_call
 from streamkit.log.errors import StreamkitError
 from streamkit.processor import (
@@ -242,8 +249,15 @@ class GroupedStream:
         return self.aggregate(Count(), name=name or f"{self.name}-count")
 
     def reduce(self, fn: Callable[[Any, Any], Any], *, name: str | None = None) -> Table:
-        """A table of ``fn(accumulated, value)`` folded over each key's values."""
-        return self.aggregate(Reduce(fn), name=name or f"{self.name}-reduce")
+        """A table of ``fn(accumulated, value)`` folded over each key's values;
+        messages whose value is ``None`` are skipped."""
+        step = name or f"{self.name}-reduce"
+        return self._values_only(step).aggregate(Reduce(fn), name=step)
+
+    def _values_only(self, step: str) -> GroupedStream:
+        """This grouped stream without its ``None`` values, through a filter named
+        after ``step`` (a fixed name, so the names of later steps do not shift)."""
+        return GroupedStream(self.stream.filter(not_none, name=f"{step}-skip-none"), self.name)
 
     def window(self, spec: WindowedAggregation) -> WindowedStream:
         """Aggregate per key and window (``operators.windows``)."""
@@ -271,7 +285,18 @@ class WindowedStream:
         return WindowedResult(self, aggregator, name or f"{self.grouped.name}-window")
 
     def count(self, *, name: str | None = None) -> WindowedResult:
+        """The number of messages per key and window: ``aggregate(agg.count())``."""
         return self.aggregate(Count(), name=name)
+
+    def reduce(self, fn: Callable[[Any, Any], Any], *, name: str | None = None) -> WindowedResult:
+        """``fn(accumulated, value)`` folded over each key's values per window, as
+        ``grouped.reduce(fn)`` folds them per key; messages whose value is ``None``
+        are skipped. Session and sliding windows also call ``fn`` to combine two
+        partial results, so it should be associative (``max``, ``operator.add``)."""
+        step = name or f"{self.grouped.name}-window"
+        reducer = Reduce(fn)  # refuses a non-function before any step is added
+        values = WindowedStream(self.grouped._values_only(step), self.spec)
+        return values.aggregate(reducer, name=step)
 
 
 class WindowedResult:

@@ -55,13 +55,15 @@ def run_example(broker: Broker, tmp_path: Path, example: str, names: dict[str, s
 def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Path) -> None:
     name = unique("rs")
     names = {"name": name, "clicks": f"{name}-clicks", "spend": f"{name}-spend",
-             "alerts": f"{name}-alerts"}
+             "alerts": f"{name}-alerts", "biggest": f"{name}-biggest"}
     clicks = bursty_clicks(600, seed=5)
     amount = {click["id"]: click["amount"] for click in clicks}
+    page = {click["id"]: click["page"] for click in clicks}
     partitions = run_example(broker, tmp_path, "rolling_spend", names, clicks)
 
     expected_spend: Counter[tuple[str, int, int, int]] = Counter()
     expected_alerts: Counter[tuple[str, int, int, int]] = Counter()
+    expected_biggest: Counter[tuple[str, int, int, str, int]] = Counter()
     late = 0
     for records in partitions:
         hopping = reference.fixed(records, size=60_000, step=10_000, grace=5_000)
@@ -72,8 +74,14 @@ def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Pat
             spend = sum(amount[i] for i in ids)
             if spend > 150:
                 expected_alerts[(user, start, end - 1, spend)] += 1
+        # ids are in arrival order within a partition: max() keeps the earliest of equals
+        tumbling = reference.fixed(records, size=60_000, step=60_000, grace=5_000)
+        for user, start, end, ids in tumbling.final:
+            biggest = max(ids, key=amount.__getitem__)
+            expected_biggest[(user, start, end, page[biggest], amount[biggest])] += 1
         late += len(hopping.late) + len(sliding.late)
     assert expected_alerts and late, "the input should raise alerts and have late clicks"
+    assert len(expected_biggest) > 8, "several minutes of each user should close"
 
     spend = json_values(read_all(broker, names["spend"]))
     alerts = json_values(read_all(broker, names["alerts"]))
@@ -81,6 +89,9 @@ def test_rolling_spend_gives_the_reference_windows(broker: Broker, tmp_path: Pat
                    for s in spend) == expected_spend
     assert Counter((a["user"], a["from"], a["to"], a["spend"])  # type: ignore[index]
                    for a in alerts) == expected_alerts
+    biggest_clicks = json_values(read_all(broker, names["biggest"]))
+    assert Counter((b["user"], b["window_start"], b["window_end"], b["page"], b["amount"])  # type: ignore[index]
+                   for b in biggest_clicks) == expected_biggest
 
     # Queried afterwards, the panes show as each user's open windows, each as
     # the app last emitted it.
