@@ -248,6 +248,9 @@ class _FunctionAggregation(Aggregation):
     def add(self, accumulator: Any, value: Any) -> Any:
         return self._add(accumulator, value)
 
+    def __repr__(self) -> str:
+        return f"aggregator(add={getattr(self._add, '__qualname__', self._add)!s})"
+
     def result(self, accumulator: Any) -> Any:
         return accumulator if self._result is None else self._result(accumulator)
 

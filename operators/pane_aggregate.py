@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.results import WindowResult
 from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
@@ -106,8 +107,11 @@ class PanedWindowAggregate(FixedWindowAggregate):
         accumulator = panes.get(pane, _UNKNOWN)
         if accumulator is _UNKNOWN:
             accumulator = self._load(key, panes, pane)
-        accumulator = panes[pane] = aggregator.add(
+        accumulator = aggregator.add(
             aggregator.initialize() if accumulator is None else accumulator, message.value)
+        if accumulator is None:
+            raise none_accumulator(aggregator, "add")
+        panes[pane] = accumulator
         self._store.put(key, pane, pane + step, accumulator)
         self._emit_windows(key, panes, pane, lowest, accumulator, message)
         if len(panes) > 2 * self._panes_per_window:  # drop panes no open window holds

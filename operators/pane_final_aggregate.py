@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from operators.errors import none_accumulator
 from operators.pane_aggregate import panes_apply
 from operators.results import WindowResult
 from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
@@ -115,8 +116,13 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
         add, initialize = aggregator.add, aggregator.initialize
         mirror = self._mirror
         if mirror is None:
-            self._store.update(key, pane, pane + step, lambda accumulator: add(
-                initialize() if accumulator is None else accumulator, value))
+            def fold(accumulator: Any) -> Any:
+                folded = add(initialize() if accumulator is None else accumulator, value)
+                if folded is None:
+                    raise none_accumulator(aggregator, "add")
+                return folded
+
+            self._store.update(key, pane, pane + step, fold)
             return True
         group = _group_key(key)
         entry = mirror.get(group)
@@ -129,7 +135,10 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
             self._mirrored += 1
             if self._mirrored > MIRRORED_PANES_LIMIT:
                 self._mirror = None  # too many: closes read the store from now on
-        accumulator = panes[pane] = add(accumulator, value)
+        accumulator = add(accumulator, value)
+        if accumulator is None:
+            raise none_accumulator(aggregator, "add")
+        panes[pane] = accumulator
         self._store.put(key, pane, pane + step, accumulator)
         return True
 

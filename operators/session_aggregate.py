@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
@@ -93,6 +94,8 @@ class SessionWindowAggregate(WindowedAggregate):
             if (old_start, old_end) != (start, end):
                 self._store.delete(key, old_start, old_end)
         accumulator = aggregator.add(accumulator, message.value)
+        if accumulator is None:
+            raise none_accumulator(aggregator, "add")
         self._store.put(key, start, end, accumulator)
         kept.append((start, end, accumulator))
         if len(kept) > 1:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
+from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.session_aggregate import EARLIEST, LATEST
 from operators.windowed_aggregate import WindowedAggregate
@@ -114,7 +115,10 @@ class SlidingWindowAggregate(WindowedAggregate):
         if bucket is None:
             insort(times, t)
             bucket = aggregator.initialize()
-        bucket = state.buckets[t] = aggregator.add(bucket, value)
+        bucket = aggregator.add(bucket, value)
+        if bucket is None:
+            raise none_accumulator(aggregator, "add")
+        state.buckets[t] = bucket
         self._by_time.put(key, t, t + 1, bucket)
 
         # The windows holding t that exist: those starting in [t - d, t].
@@ -122,6 +126,8 @@ class SlidingWindowAggregate(WindowedAggregate):
             end = start + d + 1
             if self._is_open(end, stream_time):
                 accumulator = windows[start] = aggregator.add(windows[start], value)
+                if accumulator is None:  # unreachable: the bucket's add returned one
+                    raise none_accumulator(aggregator, "add")
                 store.put(key, start, end, accumulator)
                 self._updated(key, start, end, accumulator, new=False)
 
@@ -133,6 +139,8 @@ class SlidingWindowAggregate(WindowedAggregate):
             accumulator = aggregator.initialize()
             for time in times[bisect_left(times, start):bisect_left(times, end)]:
                 accumulator = aggregator.merge(accumulator, state.buckets[time])
+            if accumulator is None:
+                raise none_accumulator(aggregator, "merge")
             windows[start] = accumulator
             insort(starts, start)
             store.put(key, start, end, accumulator)

@@ -21,6 +21,7 @@ import copy
 import heapq
 from typing import Any
 
+from operators.errors import none_accumulator
 from operators.results import WindowResult
 from operators.windows.assign import FIRST_START
 from streamkit.processor import (
@@ -260,7 +261,10 @@ class FixedWindowAggregate(WindowedAggregate):
         step = self._step_ms
 
         def fold(accumulator: Any) -> Any:
-            return add(initialize() if accumulator is None else accumulator, value)
+            folded = add(initialize() if accumulator is None else accumulator, value)
+            if folded is None:
+                raise none_accumulator(aggregator, "add")
+            return folded
 
         if self._emit_final:
             known_ends = self._known_ends
