@@ -126,7 +126,7 @@ class SlidingWindowAggregate(WindowedAggregate):
             end = start + d + 1
             if self._is_open(end, stream_time):
                 accumulator = windows[start] = aggregator.add(windows[start], value)
-                if accumulator is None:  # unreachable: the bucket's add returned one
+                if accumulator is None:
                     raise none_accumulator(aggregator, "add")
                 store.put(key, start, end, accumulator)
                 self._updated(key, start, end, accumulator, new=False)

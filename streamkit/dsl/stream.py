@@ -252,7 +252,8 @@ class GroupedStream:
         """A table of ``fn(accumulated, value)`` folded over each key's values;
         messages whose value is ``None`` are skipped."""
         step = name or f"{self.name}-reduce"
-        return self._values_only(step).aggregate(Reduce(fn), name=step)
+        reducer = Reduce(fn)  # refuses a non-function before any step is added
+        return self._values_only(step).aggregate(reducer, name=step)
 
     def _values_only(self, step: str) -> GroupedStream:
         """This grouped stream without its ``None`` values, through a filter named
