@@ -249,7 +249,7 @@ class _FunctionAggregation(Aggregation):
         return self._add(accumulator, value)
 
     def __repr__(self) -> str:
-        return f"aggregator(add={getattr(self._add, '__qualname__', self._add)!s})"
+        return f"aggregator(add={getattr(self._add, '__name__', self._add)!s})"
 
     def result(self, accumulator: Any) -> Any:
         return accumulator if self._result is None else self._result(accumulator)

@@ -33,11 +33,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.results import WindowResult
 from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
-from streamkit.processor import Aggregator, Message
+from streamkit.processor import Aggregator, Message, NoneAccumulator
 
 _UNKNOWN = object()
 """A pane not looked up in the store yet."""
@@ -110,7 +109,7 @@ class PanedWindowAggregate(FixedWindowAggregate):
         accumulator = aggregator.add(
             aggregator.initialize() if accumulator is None else accumulator, message.value)
         if accumulator is None:
-            raise none_accumulator(aggregator, "add")
+            raise NoneAccumulator(aggregator, "add")
         panes[pane] = accumulator
         self._store.put(key, pane, pane + step, accumulator)
         self._emit_windows(key, panes, pane, lowest, accumulator, message)

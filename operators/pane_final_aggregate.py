@@ -35,12 +35,17 @@ from typing import Any
 
 import orjson
 
-from operators.errors import none_accumulator
 from operators.pane_aggregate import panes_apply
 from operators.results import WindowResult
 from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
 from operators.windows.assign import FIRST_START
-from streamkit.processor import Aggregator, KeyValueStore, Message, ProcessorContext
+from streamkit.processor import (
+    Aggregator,
+    KeyValueStore,
+    Message,
+    NoneAccumulator,
+    ProcessorContext,
+)
 
 EMITTED_THROUGH = "emitted-through"
 """The key, in the emitted store, of the latest end of the windows emitted."""
@@ -119,7 +124,7 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
             def fold(accumulator: Any) -> Any:
                 folded = add(initialize() if accumulator is None else accumulator, value)
                 if folded is None:
-                    raise none_accumulator(aggregator, "add")
+                    raise NoneAccumulator(aggregator, "add")
                 return folded
 
             self._store.update(key, pane, pane + step, fold)
@@ -137,7 +142,7 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
                 self._mirror = None  # too many: closes read the store from now on
         accumulator = add(accumulator, value)
         if accumulator is None:
-            raise none_accumulator(aggregator, "add")
+            raise NoneAccumulator(aggregator, "add")
         panes[pane] = accumulator
         self._store.put(key, pane, pane + step, accumulator)
         return True

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.sessions import merged_session
-from streamkit.processor import Aggregator, Message
+from streamkit.processor import Aggregator, Message, NoneAccumulator
 
 EARLIEST = -(2**62)
 LATEST = 2**62
@@ -95,7 +94,7 @@ class SessionWindowAggregate(WindowedAggregate):
                 self._store.delete(key, old_start, old_end)
         accumulator = aggregator.add(accumulator, message.value)
         if accumulator is None:
-            raise none_accumulator(aggregator, "add")
+            raise NoneAccumulator(aggregator, "add")
         self._store.put(key, start, end, accumulator)
         kept.append((start, end, accumulator))
         if len(kept) > 1:

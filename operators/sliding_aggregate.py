@@ -21,13 +21,18 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from typing import Any
 
-from operators.errors import none_accumulator
 from operators.key_cache import KeyCache
 from operators.session_aggregate import EARLIEST, LATEST
 from operators.windowed_aggregate import WindowedAggregate
 from operators.windows.assign import FIRST_START
 from operators.windows.sliding import new_window_starts
-from streamkit.processor import Aggregator, Message, ProcessorContext, WindowStore
+from streamkit.processor import (
+    Aggregator,
+    Message,
+    NoneAccumulator,
+    ProcessorContext,
+    WindowStore,
+)
 
 
 def by_time_store_name(store_name: str) -> str:
@@ -117,7 +122,7 @@ class SlidingWindowAggregate(WindowedAggregate):
             bucket = aggregator.initialize()
         bucket = aggregator.add(bucket, value)
         if bucket is None:
-            raise none_accumulator(aggregator, "add")
+            raise NoneAccumulator(aggregator, "add")
         state.buckets[t] = bucket
         self._by_time.put(key, t, t + 1, bucket)
 
@@ -127,7 +132,7 @@ class SlidingWindowAggregate(WindowedAggregate):
             if self._is_open(end, stream_time):
                 accumulator = windows[start] = aggregator.add(windows[start], value)
                 if accumulator is None:
-                    raise none_accumulator(aggregator, "add")
+                    raise NoneAccumulator(aggregator, "add")
                 store.put(key, start, end, accumulator)
                 self._updated(key, start, end, accumulator, new=False)
 
@@ -140,7 +145,7 @@ class SlidingWindowAggregate(WindowedAggregate):
             for time in times[bisect_left(times, start):bisect_left(times, end)]:
                 accumulator = aggregator.merge(accumulator, state.buckets[time])
             if accumulator is None:
-                raise none_accumulator(aggregator, "merge")
+                raise NoneAccumulator(aggregator, "merge")
             windows[start] = accumulator
             insort(starts, start)
             store.put(key, start, end, accumulator)

@@ -21,12 +21,12 @@ import copy
 import heapq
 from typing import Any
 
-from operators.errors import none_accumulator
 from operators.results import WindowResult
 from operators.windows.assign import FIRST_START
 from streamkit.processor import (
     Aggregator,
     Message,
+    NoneAccumulator,
     ProcessorContext,
     Punctuation,
     WindowStore,
@@ -263,7 +263,7 @@ class FixedWindowAggregate(WindowedAggregate):
         def fold(accumulator: Any) -> Any:
             folded = add(initialize() if accumulator is None else accumulator, value)
             if folded is None:
-                raise none_accumulator(aggregator, "add")
+                raise NoneAccumulator(aggregator, "add")
             return folded
 
         if self._emit_final:

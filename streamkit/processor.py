@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from streamkit.log.errors import StreamkitError
 from streamkit.log.records import Headers
 
 
@@ -262,6 +263,24 @@ class Aggregator(Protocol):
         """One accumulator from two: needed where partial accumulators meet
         (session windows that merge, sliding windows, hopping windows folded
         into panes); the window spec says so when the app is built."""
+
+
+class NoneAccumulator(StreamkitError, ValueError):
+    """An :class:`Aggregator`'s ``add`` or ``merge`` returned ``None``. Stores
+    read ``None`` as "absent", so the accumulator would be silently lost; the
+    aggregations raise this instead, and the record goes to the dead letters.
+
+    >>> print(NoneAccumulator("Tags()", "add"))  # doctest: +ELLIPSIS
+    'Tags()'.add() returned None: it must return the accumulator, never None ... [*accumulator, value] ...
+    """
+
+    def __init__(self, aggregator: object, method: str) -> None:
+        super().__init__(
+            f"{aggregator!r:.80}.{method}() returned None: it must return the accumulator, "
+            "never None (a store reads None as absent). list.append(), list.extend() and "
+            "dict.update() return None: return [*accumulator, value] or "
+            "{**accumulator, ...} instead"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from streamkit.log.errors import StreamkitError
-from streamkit.processor import Aggregator, KeyValueStore, Message, ProcessorContext
+from streamkit.processor import (
+    Aggregator,
+    KeyValueStore,
+    Message,
+    NoneAccumulator,
+    ProcessorContext,
+)
 
 NULL_KEY_DROPPED = "null_key_dropped"
 
@@ -64,6 +70,9 @@ class Count:
     def merge(self, left: int, right: int) -> int:
         return left + right
 
+    def __repr__(self) -> str:
+        return "count()"
+
 
 def not_none(value: Any) -> bool:
     """Whether a reduce takes ``value``: not ``None``, as Kafka Streams' ``reduce``
@@ -102,6 +111,9 @@ class Reduce:
             return right
         return left if right is None else self.fn(left, right)
 
+    def __repr__(self) -> str:
+        return f"reduce({getattr(self.fn, '__name__', self.fn)!s})"
+
 
 class AggregateByKey:
     """Keeps one accumulator per key in a key-value store and forwards
@@ -125,6 +137,8 @@ class AggregateByKey:
         if accumulator is None:
             accumulator = agg.initialize()
         accumulator = agg.add(accumulator, message.value)
+        if accumulator is None:  # put(key, None) would delete the key's state
+            raise NoneAccumulator(agg, "add")
         self.store.put(key, accumulator)
         self.context.forward(key, agg.result(accumulator), message.timestamp, message.headers)
 
