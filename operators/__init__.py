@@ -2,6 +2,6 @@
 :mod:`streamkit.processor`, exactly as a user's own operators would be."""
 
 from operators import agg, windows
-from operators.results import WindowResult
+from operators.results import WindowResult, WindowResultSerde
 
-__all__ = ["WindowResult", "agg", "windows"]
+__all__ = ["WindowResult", "WindowResultSerde", "agg", "windows"]

@@ -286,11 +286,15 @@ class NoneAccumulator(StreamkitError, ValueError):
 @dataclass(frozen=True, slots=True)
 class OperatorPlan:
     """A processor plus the stores it needs and its named extra outputs (e.g.
-    ``"late"``), ready to be placed in a topology by the DSL."""
+    ``"late"``), ready to be placed in a topology by the DSL. ``value_serde``,
+    if given, round-trips the values of its default output: a repartition
+    right after it uses it instead of json (window results come back as window
+    results, not dicts)."""
 
     supplier: ProcessorSupplier
     stores: tuple[StoreSpec, ...] = ()
     outputs: tuple[str, ...] = ()
+    value_serde: Any = None
 
 
 @runtime_checkable

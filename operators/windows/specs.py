@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from operators.agg import require_merge
 from operators.errors import InvalidWindowSpec
+from operators.results import WindowResultSerde
 from operators.window_views import pane_windows, window_results
 from operators.windows.assign import fixed_windows, is_closed
 from streamkit.processor import Aggregator, OperatorPlan, StoreKind, StoreSpec, WindowView
@@ -101,7 +102,8 @@ class TimeWindows:
                 idle_timeout_ms=self.idle_timeout_ms,
             )
 
-        return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,))
+        return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,),
+                            value_serde=WindowResultSerde())
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,8 @@ class SlidingWindows:
             _window_store(store_name, retention_ms, window_results(aggregator)),
             _window_store(by_time_store_name(store_name), retention_ms),
         )
-        return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,))
+        return OperatorPlan(supplier=supplier, stores=stores, outputs=(LATE,),
+                            value_serde=WindowResultSerde())
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,4 +185,5 @@ class SessionWindows:
             )
 
         store = _window_store(store_name, self.gap_ms + self.grace_ms, window_results(aggregator))
-        return OperatorPlan(supplier=supplier, stores=(store,), outputs=(LATE,))
+        return OperatorPlan(supplier=supplier, stores=(store,), outputs=(LATE,),
+                            value_serde=WindowResultSerde())

@@ -37,14 +37,18 @@ PolicyArg = ErrorPolicy | OnError | str | None
 
 
 class Stream:
-    """One output of one node of an app's topology."""
+    """One output of one node of an app's topology. ``value_serde``, when the
+    step knows one (a windowed aggregation's), is what a repartition of this
+    stream writes its values with, unless told otherwise; json else."""
 
-    __slots__ = ("app", "node", "output_name")
+    __slots__ = ("app", "node", "output_name", "value_serde")
 
-    def __init__(self, app: App, node: Node, output: str | None = None) -> None:
+    def __init__(self, app: App, node: Node, output: str | None = None, *,
+                 value_serde: Any = None) -> None:
         self.app = app
         self.node = node
         self.output_name = output
+        self.value_serde = value_serde
 
     # -- building blocks --------------------------------------------------------------
 
@@ -74,13 +78,15 @@ class Stream:
         :class:`~streamkit.processor.OperatorPlan`) with the stores it uses and its
         named extra outputs; returns its default output (``.output(name)`` gives
         the others). Built-in operators are added exactly this way."""
+        value_serde = None
         if isinstance(processor, OperatorPlan):
             stores = tuple(processor.stores) + tuple(stores)
             outputs = tuple(processor.outputs) + tuple(outputs)
+            value_serde = processor.value_serde
             processor = processor.supplier
         node = self._step("process", processor, name=name, on_error=on_error,
                           stores=stores, outputs=outputs)
-        return Stream(self.app, node)
+        return Stream(self.app, node, value_serde=value_serde)
 
     def output(self, name: str) -> Stream:
         """The stream of this step's extra output ``name`` (e.g. ``"late"``)."""
@@ -111,7 +117,8 @@ class Stream:
         """Keep the messages for which ``fn(value)`` is true."""
         call, on_value = compile_step_call(fn)
         return Stream(self.app, self._step("filter", lambda: steps.Filter(call, on_value),
-                                           name=name, on_error=on_error))
+                                           name=name, on_error=on_error),
+                      value_serde=self.value_serde)
 
     def flat_map(self, fn: Callable[..., Iterable[Any]], *, name: str | None = None,
                  on_error: PolicyArg = None) -> Stream:
@@ -125,7 +132,8 @@ class Stream:
         """Call ``fn(value)`` for its side effect and pass the message on."""
         call, on_value = compile_step_call(fn)
         return Stream(self.app, self._step("peek", lambda: steps.Peek(call, on_value), name=name,
-                                           on_error=on_error))
+                                           on_error=on_error),
+                      value_serde=self.value_serde)
 
     def foreach(self, fn: Callable[..., Any], *, name: str | None = None,
                 on_error: PolicyArg = None) -> None:
@@ -168,31 +176,39 @@ class Stream:
     # -- re-keying and grouping -------------------------------------------------------
 
     def rekey(self, fn: Callable[..., Any], *, name: str | None = None,
-              key: Any = "json", value: Any = "json", on_error: PolicyArg = None) -> Stream:
+              key: Any = "json", value: Any = None, on_error: PolicyArg = None) -> Stream:
         """Give each message the key ``fn(value)`` and repartition by it, through the
         internal topic ``<app>-<name>-repartition``; what follows runs in a new
-        sub-topology whose task *n* sees every message whose new key maps to *n*."""
+        sub-topology whose task *n* sees every message whose new key maps to *n*.
+        Values are written as json, or as window results right after a windowed
+        aggregation (see :meth:`repartition`)."""
         step = name or self.app.topology.next_name("rekey")
         call, on_value = compile_step_call(fn)
         node = self._step("rekey", lambda: steps.SelectKey(call, on_value), name=step,
                           on_error=on_error)
-        return Stream(self.app, node).repartition(name=step, key=key, value=value)
+        return Stream(self.app, node, value_serde=self.value_serde).repartition(
+            name=step, key=key, value=value)
 
     def repartition(self, *, name: str | None = None, key: Any = "json",
-                    value: Any = "json") -> Stream:
+                    value: Any = None) -> Stream:
         """Write through a repartition topic (partitioned by the current key) and read
-        it back in a new sub-topology."""
+        it back in a new sub-topology. ``value`` defaults to json, or, right after
+        a windowed aggregation (and its ``filter`` and ``peek`` steps), to
+        ``operators.WindowResultSerde``, so the steps after it get window results."""
         step = name or self.app.topology.next_name("repartition")
+        if value is None:
+            value = "json" if self.value_serde is None else self.value_serde
         spec = self.app.internal_topic(f"{self.app.name}-{step}-repartition", key=key,
                                        value=value)
         sink = SinkNode(f"{step}-sink", topic=spec)
         self.app.topology.add(sink, self.node, self.output_name)
         source = SourceNode(f"{step}-source", topics=(spec,))
         self.app.topology.add(source)
-        return Stream(self.app, source)
+        hint = self.value_serde if value is self.value_serde else None
+        return Stream(self.app, source, value_serde=hint)
 
     def group_by(self, fn: Callable[..., Any], *, name: str | None = None,
-                 key: Any = "json", value: Any = "json") -> GroupedStream:
+                 key: Any = "json", value: Any = None) -> GroupedStream:
         """Group by ``fn(value)``: re-key and repartition (see :meth:`rekey`)."""
         step = name or self.app.topology.next_name("group-by")
         return GroupedStream(self.rekey(fn, name=step, key=key, value=value), step)

@@ -1,5 +1,6 @@
 """examples/page_views.py run by the real runtime, under exactly-once, on both
-backends: out-of-order clicks give exactly the reference's windows and late clicks."""
+backends: out-of-order clicks give exactly the reference's windows and late clicks.
+And window results aggregated again after a repartition, on both backends."""
 
 from __future__ import annotations
 
@@ -81,3 +82,25 @@ def test_page_views_gives_the_reference_windows_on_each_backend(broker: Broker,
     assert Counter((v["page"], v["window_start"], v["window_end"], v["count"])  # type: ignore[index]
                    for v in views) == expected_views
     assert sorted(v["id"] for v in late) == sorted(expected_late)  # type: ignore[index]
+
+
+def test_window_results_cross_a_repartition_as_window_results(broker: Broker, tmp_path: Path) -> None:
+    """A second windowed aggregation over the first one's results, through a
+    repartition on the real backend: the steps after it read window results."""
+    from tests.operators.test_window_result import CLICKS, two_stage_app
+
+    name = unique("two-stage")
+    app = two_stage_app(name)
+    producer = broker.producer()
+    admin = broker.admin()
+    admin.create_topic(f"{name}-clicks", 2)
+    admin.close()
+    for user, ts in CLICKS:
+        producer.send(f"{name}-clicks", orjson.dumps({"user": user}), user.encode(), None, ts)
+    producer.flush()
+
+    run_in_process(app, broker, tmp_path, exactly_once=True)
+
+    assert json_values(read_all(broker, f"{name}-busiest")) == [
+        {"hour": 0, "busiest_minute_clicks": 2}]
+    assert read_all(broker, f"{name}-dlq", timeout=0.5) == []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+from typing import Any
 
 import orjson
 import pytest
 
-from operators import WindowResult
+from operators import WindowResult, WindowResultSerde
 
 
 def test_fields_equality_hash_and_repr() -> None:
@@ -62,3 +63,67 @@ def test_an_avro_topic_takes_window_results_as_records() -> None:
             {"key": "/home", "start": 10_000, "end": 20_000, "value": 1},
         ]
         assert driver.metrics().get("dead_lettered", 0) == 0
+
+
+def test_window_result_serde_round_trips_and_refuses_other_json() -> None:
+    from streamkit.serde import SerdeError
+
+    serde = WindowResultSerde()
+    result = WindowResult("/home", 0, 10_000, {"n": 3})
+    assert serde.serialize(result) == orjson.dumps(result)
+    assert serde.deserialize(serde.serialize(result)) == result
+    assert serde.serialize(None) is None and serde.deserialize(None) is None
+    with pytest.raises(SerdeError, match="cannot decode a window result from .*read this topic "
+                                         "with the json serde"):
+        serde.deserialize(b'{"page": "/home"}')
+    with pytest.raises(SerdeError, match="cannot decode a window result"):
+        serde.deserialize(b"[1, 2]")
+
+
+def two_stage_app(name: str, *, filtered: bool = True, value: Any = None) -> Any:
+    """Clicks per user per minute, then each hour's busiest minute: the window
+    results cross a repartition between the two aggregations."""
+    from operators import agg, windows
+    from streamkit import App
+
+    app = App(name)
+    per_minute = (app.stream(app.topic(f"{name}-clicks", value="json", partitions=2))
+                  .window(windows.tumbling(60_000)).count(name="per-minute").final())
+    if filtered:
+        per_minute = per_minute.filter(lambda w: w.value > 0).peek(lambda w: None)
+    options = {} if value is None else {"value": value}
+    (per_minute.group_by(lambda w: "all", name="all-users", **options)
+        .window(windows.tumbling(3_600_000))
+        .aggregate(agg.max(lambda w: w.value), name="busiest")
+        .final()
+        .map(lambda w: {"hour": w.start, "busiest_minute_clicks": w.value})
+        .to(app.topic(f"{name}-busiest", value="json")))
+    return app
+
+
+CLICKS = [("a", 5), ("a", 10), ("b", 20), ("b", 61_000), ("a", 3_700_000), ("a", 7_400_000)]
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["direct", "after-filter-and-peek"])
+def test_a_repartition_after_a_windowed_aggregation_keeps_window_results(filtered) -> None:
+    # before, the repartition wrote json and the steps after it got dicts:
+    # AttributeError: 'dict' object has no attribute 'value', and dead letters
+    from streamkit.testing import TestDriver
+
+    with TestDriver(two_stage_app("two-stage", filtered=filtered)) as driver:
+        for user, ts in CLICKS:
+            driver.pipe("two-stage-clicks", {"user": user}, key=user, timestamp=ts)
+        assert [value for _k, value, _ts in driver.read("two-stage-busiest")] == [
+            {"hour": 0, "busiest_minute_clicks": 2}]
+        assert driver.metrics().get("dead_lettered", 0) == 0
+
+
+def test_an_explicit_value_serde_for_the_repartition_wins() -> None:
+    from streamkit.testing import TestDriver
+
+    with TestDriver(two_stage_app("as-json", value="json")) as driver:
+        for user, ts in CLICKS:
+            driver.pipe("as-json-clicks", {"user": user}, key=user, timestamp=ts)
+        assert driver.read("as-json-busiest") == []  # dicts: max's w.value fails
+        # every closed minute: [0, 1 min) of a and of b, [1, 2 min) of b, [61, 62 min) of a
+        assert driver.metrics()["dead_lettered"] == 4
