@@ -32,6 +32,21 @@ class WindowResult:
         """``{"key", "start", "end", "value"}``: a JSON-ready form."""
         return {"key": self.key, "start": self.start, "end": self.end, "value": self.value}
 
+    def __getitem__(self, field: str) -> Any:
+        """``w["value"]`` is ``w.value``: code written for the dict that json
+        reads back works on a window result too (an app whose repartition wrote
+        json before :class:`WindowResultSerde` was its default).
+
+        >>> WindowResult("/home", 0, 10_000, 3)["value"]
+        3
+        """
+        if field not in _FIELDS:
+            raise KeyError(field)
+        return getattr(self, field)
+
+
+_FIELDS = frozenset(("key", "start", "end", "value"))
+
 
 class WindowResultSerde:
     """JSON that reads back as :class:`WindowResult`: the serde a repartition

@@ -127,3 +127,21 @@ def test_an_explicit_value_serde_for_the_repartition_wins() -> None:
         assert driver.read("as-json-busiest") == []  # dicts: max's w.value fails
         # every closed minute: [0, 1 min) of a and of b, [1, 2 min) of b, [61, 62 min) of a
         assert driver.metrics()["dead_lettered"] == 4
+
+
+def test_fields_read_like_the_dict_json_gives_too() -> None:
+    # apps written when a repartition gave dicts keep working on window results
+    result = WindowResult("k", 0, 10, 3)
+    assert [result[name] for name in ("key", "start", "end", "value")] == ["k", 0, 10, 3]
+    with pytest.raises(KeyError):
+        result["to_dict"]
+
+
+def test_doctests() -> None:
+    import doctest
+
+    from operators import results
+
+    outcome = doctest.testmod(results)
+    assert outcome.attempted >= 5
+    assert outcome.failed == 0
