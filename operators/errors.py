@@ -12,4 +12,3 @@ class InvalidWindowSpec(StreamkitError, ValueError):
 
 class InvalidAggregation(StreamkitError, ValueError):
     """An aggregation built with arguments it cannot use."""
-

@@ -82,4 +82,3 @@ class WindowResultSerde:
 
     def __repr__(self) -> str:
         return "WindowResultSerde()"
-
