@@ -158,14 +158,16 @@ class Stream:
             raise StreamkitError(f"split branch names must be distinct, got {names}")
         node = self._step("split", lambda: steps.Split(compiled, default), name=name,
                           outputs=names)
-        return {branch: Stream(self.app, node, branch) for branch in names}
+        return {branch: Stream(self.app, node, branch, value_serde=self.value_serde)
+                for branch in names}
 
     def merge(self, *others: Stream, name: str | None = None) -> Stream:
         """One stream with the messages of this stream and ``others``."""
         node = self._step("merge", steps.PassThrough, name=name)
         for other in others:
             other.node.add_child(node, other.output_name)
-        return Stream(self.app, node)
+        alike = len({type(stream.value_serde) for stream in (self, *others)}) == 1
+        return Stream(self.app, node, value_serde=self.value_serde if alike else None)
 
     def to(self, topic: Topic | str) -> None:
         """Write each message to ``topic`` with the topic's serdes, partitioned by key."""
@@ -193,7 +195,8 @@ class Stream:
                     value: Any = None) -> Stream:
         """Write through a repartition topic (partitioned by the current key) and read
         it back in a new sub-topology. ``value`` defaults to json, or, right after
-        a windowed aggregation (and its ``filter`` and ``peek`` steps), to
+        a windowed aggregation (and steps that keep its values: ``filter``,
+        ``peek``, ``split``, ``merge`` of window results), to
         ``operators.WindowResultSerde``, so the steps after it get window results."""
         step = name or self.app.topology.next_name("repartition")
         if value is None:

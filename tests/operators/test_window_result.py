@@ -145,3 +145,26 @@ def test_doctests() -> None:
     outcome = doctest.testmod(results)
     assert outcome.attempted >= 5
     assert outcome.failed == 0
+
+
+def test_split_and_merge_of_window_results_keep_them_across_a_repartition() -> None:
+    from operators import agg, windows
+    from streamkit import App
+    from streamkit.testing import TestDriver
+
+    app = App("split-merge")
+    clicks = app.stream(app.topic("clicks", value="json"))
+    minutes = clicks.window(windows.tumbling(60_000)).count(name="minutes").final()
+    hours = clicks.window(windows.tumbling(3_600_000)).count(name="hours").final()
+    parts = minutes.split({"busy": lambda w: w.value > 1}, default="quiet")
+    (parts["busy"].merge(hours)
+        .group_by(lambda w: "all", name="all")
+        .aggregate(agg.collect(lambda w: [w.end - w.start, w.value]), name="seen")
+        .to_stream().to(app.topic("seen", value="json")))
+    with TestDriver(app) as driver:
+        for ts in (5, 10, 61_000, 3_700_000):
+            driver.pipe("clicks", {}, key="a", timestamp=ts)
+        assert [value for _k, value, _ts in driver.read("seen")][-1] == [[60_000, 2],
+                                                                          [3_600_000, 3]]
+        assert driver.metrics().get("dead_lettered", 0) == 0
+
