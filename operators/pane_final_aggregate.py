@@ -37,7 +37,7 @@ import orjson
 
 from operators.pane_aggregate import panes_apply
 from operators.results import WindowResult
-from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate
+from operators.windowed_aggregate import MUTABLE_RESULTS, FixedWindowAggregate, folding
 from operators.windows.assign import FIRST_START
 from streamkit.processor import (
     Aggregator,
@@ -121,13 +121,7 @@ class FinalPanedWindowAggregate(FixedWindowAggregate):
         add, initialize = aggregator.add, aggregator.initialize
         mirror = self._mirror
         if mirror is None:
-            def fold(accumulator: Any) -> Any:
-                folded = add(initialize() if accumulator is None else accumulator, value)
-                if folded is None:
-                    raise NoneAccumulator(aggregator, "add")
-                return folded
-
-            self._store.update(key, pane, pane + step, fold)
+            self._store.update(key, pane, pane + step, folding(aggregator, value))
             return True
         group = _group_key(key)
         entry = mirror.get(group)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import heapq
+from collections.abc import Callable
 from typing import Any
 
 from operators.results import WindowResult
@@ -208,6 +209,21 @@ class WindowedAggregate:
         return max(self._open_ends) + self._close_delay_ms if self._open_ends else None
 
 
+def folding(aggregator: Aggregator, value: Any) -> Callable[[Any], Any]:
+    """The ``WindowStore.update`` function that folds ``value`` into a window's
+    accumulator, a fresh one if the window is absent. An ``add`` that returns
+    ``None`` raises :class:`NoneAccumulator`: the store would read it as no window."""
+    add, initialize = aggregator.add, aggregator.initialize
+
+    def fold(accumulator: Any) -> Any:
+        folded = add(initialize() if accumulator is None else accumulator, value)
+        if folded is None:
+            raise NoneAccumulator(aggregator, "add")
+        return folded
+
+    return fold
+
+
 class FixedWindowAggregate(WindowedAggregate):
     """Tumbling (``step == size``) and hopping (``step < size``) windows."""
 
@@ -254,18 +270,11 @@ class FixedWindowAggregate(WindowedAggregate):
         lowest = self._lowest_start(timestamp, stream_time)
         if start <= lowest:
             return False
-        key, value = message.key, message.value
+        key = message.key
         aggregator = self._aggregator
-        add, initialize = aggregator.add, aggregator.initialize
+        fold = folding(aggregator, message.value)
         update = self._store.update
         step = self._step_ms
-
-        def fold(accumulator: Any) -> Any:
-            folded = add(initialize() if accumulator is None else accumulator, value)
-            if folded is None:
-                raise NoneAccumulator(aggregator, "add")
-            return folded
-
         if self._emit_final:
             known_ends = self._known_ends
             while start > lowest:
