@@ -102,14 +102,55 @@ def compile_call_with(fn: Callable[..., Any]) -> Callable[[Message, Any], Any]:
     return lambda m, other: fn(*[g(m) for g in getters], other)
 
 
+MAX_TIMESTAMP = 2**63 - 1
+"""Kafka's largest timestamp (a signed 64-bit count of ms)."""
+
+
+class InvalidTimestamp(StreamkitError, ValueError):
+    """A timestamp extractor returned something that is not a time in ms; the
+    record goes to the dead letters with this message.
+
+    >>> print(InvalidTimestamp(lambda v: v["ts"], "2026-01-01"))  # doctest: +ELLIPSIS
+    the timestamp extractor <lambda> returned '2026-01-01' (str): return ... an int ...
+    """
+
+    def __init__(self, fn: Callable[..., Any], returned: Any) -> None:
+        super().__init__(
+            f"the timestamp extractor {getattr(fn, '__name__', fn)!s:.60} returned "
+            f"{returned!r:.60} ({type(returned).__name__}): return milliseconds since the "
+            "epoch as an int (or float), between 0 and 2**63 - 1, e.g. "
+            "int(datetime.fromisoformat(text).timestamp() * 1000) for an ISO 8601 string"
+        )
+
+
+def _milliseconds(fn: Callable[..., Any], returned: Any) -> int:
+    """``returned`` as an int of ms (numbers and numeric strings, as ``int()``
+    reads them), or :class:`InvalidTimestamp`. Negative times pass: windows send
+    them to their late output, as Kafka Streams drops them."""
+    try:
+        ms = int(returned)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidTimestamp(fn, returned) from None
+    if ms > MAX_TIMESTAMP or ms < -MAX_TIMESTAMP or isinstance(returned, bool):
+        raise InvalidTimestamp(fn, returned)
+    return ms
+
+
 def compile_extractor(fn: Callable[..., Any]) -> Callable[[Any, Any, int], int]:
     """A timestamp extractor as ``(key, value, record_timestamp) -> ms``; a plain
-    function takes the value."""
+    function takes the value.
+
+    >>> compile_extractor(lambda v: v["ts"])("k", {"ts": 1_500.7}, 0)
+    1500
+    >>> compile_extractor(lambda v: v["ts"])("k", {"ts": None}, 0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    streamkit.dsl.functions.InvalidTimestamp: the timestamp extractor <lambda> returned None ...
+    """
     fields = wanted_fields(fn)
     if fields == ("value",):
-        return lambda key, value, ts: int(fn(value))
+        return lambda key, value, ts: _milliseconds(fn, fn(value))
     call = compile_call(fn)
-    return lambda key, value, ts: int(call(Message(key, value, ts)))
+    return lambda key, value, ts: _milliseconds(fn, call(Message(key, value, ts)))
 
 
 def _getter(field: str) -> Callable[[Message], Any]:

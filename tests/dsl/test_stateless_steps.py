@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streamkit import App
-from streamkit.dsl.functions import FunctionSignatureError
+from streamkit.dsl.functions import FunctionSignatureError, InvalidTimestamp, compile_extractor
 from streamkit.testing import TestDriver
 
 
@@ -69,6 +69,27 @@ def test_timestamp_extractor_sets_event_time() -> None:
     with TestDriver(app) as d:
         d.pipe("in", {"ts": 1234}, key="k", timestamp=1)
         assert d.read("out") == [("k", {"ts": 1234}, 1234)]
+
+
+@pytest.mark.parametrize("ts", [None, "2026-01-01T00:00:00Z", [5], True, 2**63, -(2**63)])
+def test_an_extractor_returning_no_time_in_ms_dead_letters_the_record_saying_why(ts) -> None:
+    app = App("t")
+    app.stream(app.topic("in"), timestamp=lambda v: v["ts"]).to(app.topic("out"))
+    with TestDriver(app) as d:
+        d.pipe("in", {"ts": ts}, key="k", timestamp=1)
+        d.pipe("in", {"ts": 7.9}, key="k", timestamp=1)
+        assert d.read("out") == [("k", {"ts": 7.9}, 7)]
+        [reason] = [dict(r.headers)["streamkit.error.message"].decode()
+                    for r in d.read_records("t-dlq")]
+        assert f"the timestamp extractor <lambda> returned {ts!r}" in reason
+        assert "return milliseconds since the epoch as an int" in reason
+
+
+@pytest.mark.parametrize("ts", [float("nan"), float("inf"), -float("inf")])
+def test_an_extractor_returning_a_float_that_is_no_number_raises_invalid_timestamp(ts) -> None:
+    extract = compile_extractor(lambda key, value: value)  # json would make them null
+    with pytest.raises(InvalidTimestamp, match=f"returned {ts!r} \\(float\\)"):
+        extract("k", ts, 0)
 
 
 def test_a_function_with_too_many_parameters_is_refused_at_build_time() -> None:
