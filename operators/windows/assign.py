@@ -27,14 +27,30 @@ FIRST_START = 0
 
 
 def to_ms(duration: Duration, name: str) -> int:
-    """``duration`` (a timedelta or int ms) in whole milliseconds."""
+    """``duration`` (a timedelta or int ms) in whole milliseconds.
+
+    >>> to_ms(timedelta(minutes=1), "size"), to_ms(250, "grace")
+    (60000, 250)
+    >>> to_ms(timedelta(microseconds=1_500), "size")
+    Traceback (most recent call last):
+    operators.errors.InvalidWindowSpec: size must be whole milliseconds, got 1.5 ms (datetime.timedelta(microseconds=1500)): windows count event time in ms
+    """
     if isinstance(duration, bool) or not isinstance(duration, timedelta | int):
         raise InvalidWindowSpec(
             f"{name} must be a timedelta or an int of milliseconds, got {duration!r}"
         )
     if isinstance(duration, timedelta):
-        return round(duration.total_seconds() * 1000)
+        ms, rest = divmod(duration, _ONE_MS)
+        if rest:
+            raise InvalidWindowSpec(
+                f"{name} must be whole milliseconds, got {duration / _ONE_MS:g} ms "
+                f"({duration!r}): windows count event time in ms"
+            )
+        return ms
     return duration
+
+
+_ONE_MS = timedelta(milliseconds=1)
 
 
 def fixed_windows(timestamp: int, *, size_ms: int, step_ms: int) -> list[tuple[int, int]]:

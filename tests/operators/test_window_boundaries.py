@@ -46,11 +46,20 @@ def test_sizes_accept_timedelta_or_int_ms() -> None:
         lambda: windows.sliding(-5),
         lambda: windows.tumbling("10s"),  # type: ignore[arg-type]
         lambda: windows.tumbling(10, idle_timeout=0),
+        lambda: windows.tumbling(timedelta(microseconds=1_500)),
+        lambda: windows.hopping(timedelta(seconds=1), timedelta(microseconds=500)),
+        lambda: windows.session(timedelta(seconds=30), grace=timedelta(microseconds=1)),
     ],
 )
 def test_impossible_specs_are_rejected_with_a_clear_error(make) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidWindowSpec):
         make()
+
+
+def test_a_timedelta_that_is_not_whole_milliseconds_is_refused_not_rounded() -> None:
+    with pytest.raises(InvalidWindowSpec, match=r"size must be whole milliseconds, got 1.5 ms"):
+        windows.tumbling(timedelta(microseconds=1_500))
+    assert windows.tumbling(timedelta(days=36_500, milliseconds=1)).size_ms == 3_153_600_000_001
 
 
 def test_hopping_step_error_says_what_to_do() -> None:
