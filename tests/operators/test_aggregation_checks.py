@@ -5,7 +5,6 @@ folded into panes on hopping windows, as ``agg.count()`` is."""
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from operators import agg, windows
 from operators.errors import InvalidAggregation
 from operators.pane_aggregate import panes_store_name
 from streamkit import App
-from streamkit.dsl import aggregate as dsl_aggregate
 from streamkit.log.errors import StreamkitError
 from streamkit.testing import TestDriver
 
@@ -127,10 +125,3 @@ def test_the_dsl_count_of_hopping_windows_is_folded_into_panes_like_agg_count() 
     # 18 comes after 31 closed [0, 30) and updates [10, 40) only.
     assert len(results[0]) == 10
     assert results[0][-1][1] == [10, 40, 4]
-
-
-@pytest.mark.parametrize("module", [agg, dsl_aggregate])
-def test_doctests(module: Any) -> None:
-    result = doctest.testmod(module)
-    assert result.attempted > 0
-    assert result.failed == 0

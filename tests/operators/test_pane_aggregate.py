@@ -5,7 +5,6 @@ the brute-force reference in test_windowed_aggregate_reference."""
 
 from __future__ import annotations
 
-import doctest
 from collections import Counter
 from typing import Any
 from unittest import mock
@@ -253,11 +252,6 @@ def test_the_idle_timeout_emits_every_window_of_final_panes(restart: bool) -> No
         assert [f.value for f in harness.late] == ["late"]
     finally:
         harness.close()
-
-
-def test_final_panes_doctests() -> None:
-    result = doctest.testmod(pane_final_aggregate)
-    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize("restart", [False, True])
