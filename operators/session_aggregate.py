@@ -7,6 +7,9 @@ merged one is stored (and, in update mode, emitted). As in Kafka Streams, no
 retraction is emitted for the absorbed sessions: the merged session, whose
 ``[start, end)`` covers them, supersedes their earlier results.
 
+As with every window kind, a record with a timestamp before the epoch is in
+no session: it goes to the late output.
+
 A session ``[start, end)`` closes when ``end + gap + grace <= stream time``
 (no on-time record can reach it any more). A closed session is final: a later
 record never extends or bridges it, and starts a new session instead.
@@ -24,6 +27,7 @@ from typing import Any
 
 from operators.key_cache import KeyCache
 from operators.windowed_aggregate import WindowedAggregate
+from operators.windows.assign import FIRST_START
 from operators.windows.sessions import merged_session
 from streamkit.processor import Aggregator, Message, NoneAccumulator
 
@@ -70,6 +74,8 @@ class SessionWindowAggregate(WindowedAggregate):
 
     def _aggregate_key(self, key: Any, message: Message, stream_time: int) -> bool:
         timestamp = message.timestamp
+        if timestamp < FIRST_START:
+            return False  # before the epoch: in no window of any kind (to the late output)
         gap = self._gap_ms
         close_delay = self._close_delay_ms
         known = self._key_sessions(key)

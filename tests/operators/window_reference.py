@@ -67,7 +67,7 @@ def session(records: list[tuple[Any, int, int]], gap: int, grace: int) -> Outcom
         touched = [s for s in sessions[key] if s[0] - gap <= t <= s[1] + gap and is_open(s[1])]
         first = min([t] + [s[0] for s in touched])
         last = max([t] + [s[1] for s in touched])
-        if not is_open(last):
+        if t < 0 or not is_open(last):  # no window of any kind holds a time before the epoch
             out.late.append(record_id)
             continue
         ids = [record_id] + [i for s in touched for i in s[2]]
