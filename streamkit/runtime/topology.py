@@ -93,6 +93,18 @@ class SubTopology:
         return [n for n in self.nodes if isinstance(n, SourceNode)]
 
 
+def _naming_state(stores: tuple[StoreSpec, ...]) -> str:
+    """What else a stateful step's name names, for the duplicate-name error."""
+    if not stores:
+        return ""
+    names = ", ".join(repr(store.name) for store in stores)
+    what = (f"state store {names} and its changelog" if len(stores) == 1
+            else f"state stores {names} and their changelogs")
+    return (" (two aggregations of one grouped stream get the same default name; the "
+            f"name also names the {what}, so choose one that stays the same as the app "
+            "changes: a renamed step starts from empty state)")
+
+
 class Topology:
     """A graph of nodes plus the topics it uses. Built by the DSL, immutable once
     the runtime starts."""
@@ -112,6 +124,7 @@ class Topology:
         if any(n.name == node.name for n in self.nodes):
             raise TopologyError(
                 f"two steps are named {node.name!r}: give one of them another name="
+                f"{_naming_state(getattr(node, 'stores', ()))}"
             )
         self.nodes.append(node)
         if parent is not None:

@@ -8,6 +8,7 @@ import pytest
 
 from streamkit import App, Message, OperatorPlan, ProcessorContext, Punctuation, StoreSpec
 from streamkit.runtime.topics import CoPartitioningError, plan_topics
+from streamkit.runtime.topology import TopologyError
 from streamkit.testing import TestDriver
 
 
@@ -165,3 +166,29 @@ def test_window_aggregate_uses_the_spec_plan_with_final_updates_and_late() -> No
         assert [v for _, v, _ in d.read("final")] == [{"start": 0, "value": 2},
                                                        {"start": 10, "value": 1}]
         assert [v for _, v, _ in d.read("late")] == ["x"]
+
+
+def test_two_aggregations_of_one_grouped_stream_need_names_and_get_their_own_state() -> None:
+    from operators import agg, windows
+
+    app = App("t")
+    grouped = app.stream(app.topic("in", value="json")).group_by_key()
+    grouped.window(windows.tumbling(1_000)).count().updates()
+    with pytest.raises(TopologyError, match=(
+            r"two steps are named 'group-2-window': give one of them another name= "
+            r"\(two aggregations .* the state store 'group-2-window-store' and its "
+            r"changelog, .* a renamed step starts from empty state\)")):
+        grouped.window(windows.tumbling(10_000)).count().updates()
+
+    app = App("t")
+    grouped = app.stream(app.topic("in", value="json")).group_by_key()
+    out = app.topic("out", value="json")
+    (grouped.window(windows.tumbling(1_000)).count(name="per-second").updates()
+        .map(lambda w: ["s", w.start, w.value]).to(out))
+    (grouped.window(windows.tumbling(10_000)).aggregate(agg.sum(), name="per-10s").updates()
+        .map(lambda w: ["10s", w.start, w.value]).to(out))
+    with TestDriver(app) as driver:
+        for value, timestamp in [(1, 0), (2, 1_500)]:
+            driver.pipe("in", value, key="k", timestamp=timestamp)
+        assert [v for _k, v, _ts in driver.read("out")] == [
+            ["s", 0, 1], ["10s", 0, 1], ["s", 1_000, 1], ["10s", 0, 3]]
