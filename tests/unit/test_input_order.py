@@ -3,17 +3,16 @@ partitions, never reordering one partition's records (no broker: pure logic)."""
 
 from __future__ import annotations
 
-import doctest
 import runpy
 from pathlib import Path
 
+import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
 from streamkit import App
 from streamkit.log.records import Record
-from streamkit.runtime.loop import input_order
-from streamkit.runtime.loop.input_order import InputBuffer, InputOrder, merge_groups
+from streamkit.runtime.loop.input_order import InputBuffer, InputOrder, event_times, merge_groups
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -243,10 +242,29 @@ def test_records_are_merged_within_their_group_only() -> None:
     assert order.first(("orders", 1)) == record(1, 0, 10, "orders")
 
 
-def test_input_order_doctests() -> None:
-    result = doctest.testmod(input_order)
-    assert result.attempted > 0
-    assert result.failed == 0
+def test_records_read_with_an_extractor_merge_by_the_time_it_extracts() -> None:
+    subtopologies = runpy.run_path(str(EXAMPLES / "page_views.py"))["build"]().topology \
+        .subtopologies()
+    times = event_times(subtopologies)
+    # The repartition topic's records carry their event time as their timestamp.
+    assert set(times) == {"clicks"}
+
+    def click(partition: int, offset: int, ts: int) -> Record:
+        """Written at 5_000 + offset, whatever its event time."""
+        return Record("clicks", partition, offset, 5_000 + offset, None,
+                      orjson.dumps({"page": "/", "ts": ts}))
+
+    assert times["clicks"](click(0, 0, 1_234)) == 1_234
+    # Undecodable: ordered by its log time; its task dead-letters it.
+    assert times["clicks"](Record("clicks", 0, 0, 77, None, b"not json")) == 77
+    order = InputOrder(merge_groups(subtopologies), max_wait_s=1.0, times=times)
+    order.track([("clicks", 0), ("clicks", 1)])
+    polled = [click(0, 0, 30_000), click(0, 1, 31_000), click(1, 0, 1_000), click(1, 1, 2_000)]
+
+    released = order.release(polled, lambda key: 0, now=0.0)
+
+    # By log time it would be 30_000, 1_000, 31_000, 2_000: the first two windows late.
+    assert [orjson.loads(r.value)["ts"] for r in released] == [1_000, 2_000, 30_000, 31_000]
 
 
 def fetch_honouring_pauses(partitions: list[list[Record]], buffer: InputBuffer, random,

@@ -7,8 +7,10 @@ the others. After a re-key, a repartition partition then receives records far
 behind its stream time, and windows drop them as late.
 
 :class:`InputBuffer` holds records back and releases them in order of their
-*partition time*: the highest timestamp their partition had shown up to and
-including them. Partition time never decreases within a partition, so sorting by
+*partition time*: the highest event time their partition had shown up to and
+including them. A record's event time is its timestamp, or, for a topic that a
+stream reads with a ``timestamp=`` extractor, what the extractor returns
+(:func:`event_times`), as Kafka Streams orders records by extracted time. Partition time never decreases within a partition, so sorting by
 it (stably) keeps each partition's offset order. A record is released once no
 partition that has more to read could still bring a record of lower partition
 time: once its partition time is at most the *horizon*, the lowest partition
@@ -57,7 +59,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from streamkit.log.records import Record
-from streamkit.runtime.topology import SinkNode, SubTopology
+from streamkit.runtime.topology import SinkNode, SourceNode, SubTopology
 
 PartitionKey = tuple[str, int]
 """A partition as records name it: ``(topic, partition)``."""
@@ -66,6 +68,9 @@ LagFn = Callable[[PartitionKey], "int | None"]
 """Records known to be readable in a partition past what the consumer returned;
 ``None`` when not known (which holds records back only until the partition
 delivers its first record)."""
+
+TimeFn = Callable[[Record], int]
+"""A record's event time."""
 
 MergeGroup = tuple[int, bool]
 """Where a source topic's partitions are merged: ``(sub-topology id, by task)``."""
@@ -109,6 +114,40 @@ of 50,000 up to 14 % of the clicks were dropped as late."""
 _BEFORE_ALL = -(2**63)
 _partition_of = itemgetter(0, 1)  # (topic, partition) of a Record
 _timestamp_of = itemgetter(3)
+
+
+def event_times(subtopologies: Iterable[SubTopology]) -> dict[str, TimeFn]:
+    """For each source topic read with a ``timestamp=`` extractor, the event time
+    its task will give a record: the record decoded and passed to the extractor.
+    Without this, a backlog whose log timestamps are not its event times (written
+    at the time of writing, say, with the event's time in the value) would be
+    merged by the wrong time, and records re-keyed by it come late.
+
+    A record is decoded here and again by its task: the cost of ordering by a
+    time inside the value. One that fails to decode, or whose extractor fails,
+    keeps its log timestamp here; its task sends it to the dead letters."""
+    times: dict[str, TimeFn] = {}
+    for sub in subtopologies:
+        for source in sub.sources:
+            if source.timestamp is not None:
+                for topic in source.topics:
+                    times[topic.name] = _extracted_time(source, topic.key_serde.deserialize,
+                                                        topic.value_serde.deserialize)
+    return times
+
+
+def _extracted_time(source: SourceNode, decode_key: Callable[[bytes | None], object],
+                    decode_value: Callable[[bytes | None], object]) -> TimeFn:
+    extract = source.timestamp
+    assert extract is not None
+
+    def time_of(record: Record) -> int:
+        try:
+            return extract(decode_key(record.key), decode_value(record.value), record.timestamp)
+        except Exception:  # noqa: BLE001 - its task dead-letters it, saying why
+            return record.timestamp
+
+    return time_of
 
 
 def merge_groups(subtopologies: Iterable[SubTopology]) -> dict[str, MergeGroup]:
@@ -190,8 +229,9 @@ class InputBuffer:
     def __len__(self) -> int:
         return self._held
 
-    def add(self, records: Iterable[Record]) -> None:
-        """Hold ``records`` (of any partitions, each partition's in offset order)."""
+    def add(self, records: Iterable[Record], time_of: TimeFn = _timestamp_of) -> None:
+        """Hold ``records`` (of any partitions, each partition's in offset order),
+        whose event times ``time_of`` gives."""
         partitions = self._partitions
         # Consumers return runs per partition: add run by run.
         for key, group in groupby(records, _partition_of):
@@ -202,7 +242,7 @@ class InputBuffer:
             latest = partition.time
             # A comprehension rather than accumulate(max): a third of the cost.
             times = [latest := t if t > latest else latest  # noqa: FURB136
-                     for t in map(_timestamp_of, run)]
+                     for t in map(time_of, run)]
             partition.time = latest
             partition.stalled = False
             partition.times += times
@@ -336,12 +376,16 @@ class InputBuffer:
 class InputOrder:
     """The worker's input: each partition's records go to the
     :class:`InputBuffer` of its merge group (:func:`merge_groups`), those of
-    partitions in no group straight on."""
+    partitions in no group straight on. ``times`` gives the event time of the
+    records of topics read with an extractor (:func:`event_times`); others go
+    by their timestamps."""
 
     def __init__(self, groups: dict[str, MergeGroup], max_wait_s: float,
                  pause_above: int = PAUSE_ABOVE_RECORDS,
-                 max_held: int = MAX_HELD_RECORDS) -> None:
+                 max_held: int = MAX_HELD_RECORDS,
+                 times: dict[str, TimeFn] | None = None) -> None:
         self._groups = groups
+        self._times = times or {}
         self._max_wait_s = max_wait_s
         self._pause_above = pause_above
         self._max_held = max_held
@@ -372,7 +416,7 @@ class InputOrder:
             if buffer is None:
                 released += run
             else:
-                buffer.add(run)
+                buffer.add(run, self._times.get(key[0], _timestamp_of))
         for buffer in self._buffers.values():
             released += buffer.release(lag, now)
         return released

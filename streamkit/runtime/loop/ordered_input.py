@@ -16,7 +16,12 @@ from collections.abc import Iterable
 
 from streamkit.log.broker import Consumer
 from streamkit.log.records import Record, TopicPartition
-from streamkit.runtime.loop.input_order import InputOrder, PartitionKey, merge_groups
+from streamkit.runtime.loop.input_order import (
+    InputOrder,
+    PartitionKey,
+    event_times,
+    merge_groups,
+)
 from streamkit.runtime.metrics import ORDER_HELD_LIMIT_REACHED, ORDER_WAITS_EXPIRED
 from streamkit.runtime.topology import SubTopology
 
@@ -36,7 +41,8 @@ class OrderedInput:
                  pause_above: int, max_held: int, worker_id: str,
                  counters: Counter[str]) -> None:
         groups = merge_groups(subtopologies)
-        self._order = (InputOrder(groups, order_wait_ms / 1000, pause_above, max_held)
+        self._order = (InputOrder(groups, order_wait_ms / 1000, pause_above, max_held,
+                                  event_times(subtopologies))
                        if order_wait_ms > 0 and groups else None)
         self._max_held = max_held
         self._wait_ms = order_wait_ms
