@@ -118,7 +118,7 @@ class InvalidTimestamp(StreamkitError, ValueError):
         super().__init__(
             f"the timestamp extractor {getattr(fn, '__name__', fn)!s:.60} returned "
             f"{returned!r:.60} ({type(returned).__name__}): return milliseconds since the "
-            "epoch as an int (or float), between 0 and 2**63 - 1, e.g. "
+            "epoch as an int (or a float), within Kafka's signed 64-bit range, e.g. "
             "int(datetime.fromisoformat(text).timestamp() * 1000) for an ISO 8601 string"
         )
 

@@ -8,10 +8,11 @@ behind its stream time, and windows drop them as late.
 
 :class:`InputBuffer` holds records back and releases them in order of their
 *partition time*: the highest event time their partition had shown up to and
-including them. A record's event time is its timestamp, or, for a topic that a
+including them. A record's event time is its timestamp or, for a topic that a
 stream reads with a ``timestamp=`` extractor, what the extractor returns
-(:func:`event_times`), as Kafka Streams orders records by extracted time. Partition time never decreases within a partition, so sorting by
-it (stably) keeps each partition's offset order. A record is released once no
+(:func:`event_times`): Kafka Streams orders records by extracted time too.
+Partition time never decreases within a partition, so sorting by it (stably)
+keeps each partition's offset order. A record is released once no
 partition that has more to read could still bring a record of lower partition
 time: once its partition time is at most the *horizon*, the lowest partition
 time among the partitions whose consumer knows of records it has not fetched
@@ -57,9 +58,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 from streamkit.log.records import Record
-from streamkit.runtime.topology import SinkNode, SourceNode, SubTopology
+from streamkit.runtime.topology import SinkNode, SubTopology
 
 PartitionKey = tuple[str, int]
 """A partition as records name it: ``(topic, partition)``."""
@@ -131,16 +133,15 @@ def event_times(subtopologies: Iterable[SubTopology]) -> dict[str, TimeFn]:
         for source in sub.sources:
             if source.timestamp is not None:
                 for topic in source.topics:
-                    times[topic.name] = _extracted_time(source, topic.key_serde.deserialize,
-                                                        topic.value_serde.deserialize)
+                    times[topic.name] = _extracted_time(
+                        source.timestamp, topic.key_serde.deserialize,
+                        topic.value_serde.deserialize)
     return times
 
 
-def _extracted_time(source: SourceNode, decode_key: Callable[[bytes | None], object],
-                    decode_value: Callable[[bytes | None], object]) -> TimeFn:
-    extract = source.timestamp
-    assert extract is not None
-
+def _extracted_time(extract: Callable[[Any, Any, int], int],
+                    decode_key: Callable[[bytes | None], Any],
+                    decode_value: Callable[[bytes | None], Any]) -> TimeFn:
     def time_of(record: Record) -> int:
         try:
             return extract(decode_key(record.key), decode_value(record.value), record.timestamp)
