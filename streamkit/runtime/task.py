@@ -276,7 +276,7 @@ class StreamTask:
                         record.offset, failure)
             return
         topic = dead_letter_topic(self.app_name, policy.dead_letter_topic)
-        self._dead_letters.write(topic, record, failure.error)
+        self._dead_letters.write(topic, record, failure.error, failure.step)
         self.metrics.count(m.DEAD_LETTERED)
         log.warning("dead-lettered %s[%d]@%d to %r: %s", record.topic, record.partition,
                     record.offset, topic, failure)

@@ -25,6 +25,7 @@ def test_a_failing_step_dead_letters_the_original_bytes_with_provenance() -> Non
         assert (dead.key, dead.value) == (b"k", b"0")
         headers = dict(dead.headers)
         assert headers["streamkit.error.type"] == b"ZeroDivisionError"
+        assert headers["streamkit.error.step"] == b"invert"
         assert headers["streamkit.error.topic"] == b"in"
         assert headers["streamkit.error.offset"] == b"0"
         # Stamped when it failed (retention counts from then), its own time kept.

@@ -20,16 +20,19 @@ def dead_letter_topic(app_name: str, configured: str | None = None) -> str:
     return configured or f"{app_name}-dlq"
 
 
-def dead_letter_headers(record: Record, error: BaseException) -> Headers:
+def dead_letter_headers(record: Record, error: BaseException, step: str = "") -> Headers:
     """The record's own headers plus ``streamkit.error.topic/partition/offset/
-    timestamp/type/message``.
+    timestamp/type/message``, and ``streamkit.error.step``, the name of the step
+    that failed, when known.
 
     >>> r = Record("clicks", 2, 41, 0, b"k", b"{oops")
-    >>> dict(dead_letter_headers(r, ValueError("bad")))["streamkit.error.offset"]
-    b'41'
+    >>> headers = dict(dead_letter_headers(r, ValueError("bad"), "source-clicks-1"))
+    >>> headers["streamkit.error.offset"], headers["streamkit.error.step"]
+    (b'41', b'source-clicks-1')
     """
     message = str(error)[:1000]
-    return tuple(record.headers) + (
+    step_header = ((HEADER_PREFIX + "step", step.encode()),) if step else ()
+    return tuple(record.headers) + step_header + (
         (HEADER_PREFIX + "topic", record.topic.encode()),
         (HEADER_PREFIX + "partition", str(record.partition).encode()),
         (HEADER_PREFIX + "offset", str(record.offset).encode()),
@@ -48,9 +51,9 @@ class DeadLetterWriter:
     def __init__(self, send: SendFn) -> None:
         self._send = send
 
-    def write(self, topic: str, record: Record, error: BaseException) -> None:
+    def write(self, topic: str, record: Record, error: BaseException, step: str = "") -> None:
         """Send ``record`` to ``topic``, stamped with the time it failed: its own
         timestamp (event time, maybe long past) would let time-based retention
         delete the dead letter at once; that timestamp travels in a header."""
         self._send(topic, record.value, record.key, None, int(time.time() * 1000),
-                   dead_letter_headers(record, error))
+                   dead_letter_headers(record, error, step))
