@@ -169,11 +169,23 @@ class Stream:
         alike = len({type(stream.value_serde) for stream in (self, *others)}) == 1
         return Stream(self.app, node, value_serde=self.value_serde if alike else None)
 
-    def to(self, topic: Topic | str) -> None:
-        """Write each message to ``topic`` with the topic's serdes, partitioned by key."""
+    def to(self, topic: Topic | str, *, key: Callable[..., Any] | None = None,
+           on_error: PolicyArg = None) -> None:
+        """Write each message to ``topic`` with the topic's serdes, partitioned by key.
+        ``key``: write it with the key ``key(value)`` (or ``key(key, value)``...)
+        instead, partitioned by that; nothing is repartitioned, as only this
+        topic sees the new key (Quix's ``to_topic(key=)``, Kafka Streams'
+        ``selectKey`` before ``to``). A window's results, say, keyed by key and
+        window, so that a compacted topic keeps every window."""
         spec = self.app.resolve_topic(topic)
+        parent: Stream = self
+        if key is not None:
+            call, on_value = compile_step_call(key)
+            parent = Stream(self.app, self._step(
+                "key", lambda: steps.SelectKey(call, on_value),
+                name=self.app.topology.next_name(f"key-for-{spec.name}"), on_error=on_error))
         node = SinkNode(self.app.topology.next_name(f"to-{spec.name}"), topic=spec)
-        self.app.topology.add(node, self.node, self.output_name)
+        self.app.topology.add(node, parent.node, parent.output_name)
 
     # -- re-keying and grouping -------------------------------------------------------
 

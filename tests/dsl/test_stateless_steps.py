@@ -113,3 +113,33 @@ def test_group_by_repartitions_through_an_internal_topic() -> None:
         assert d.store_items("n-store") == {"ann": 2, "bob": 1}
         assert [r.key for r in d.read_records("shop-by-user-repartition")] == \
             [b'"ann"', b'"bob"', b'"ann"']
+
+
+def test_to_with_a_key_writes_that_key_and_partition_without_a_repartition() -> None:
+    from streamkit.log.partitioner import partition_for_key
+
+    app = App("t")
+    out = app.topic("out", partitions=4)
+    app.stream(app.topic("in")).to(out, key=lambda v: v["user"])
+    app.stream(app.topic("in2")).to(app.topic("out2"), key=lambda key, value: f"{key}/{value}")
+    assert [t for t in app.topology.topics if "repartition" in t] == []
+    with TestDriver(app) as d:
+        d.pipe("in", {"user": "ann"}, key="k1", timestamp=5)
+        d.pipe("in", {"user": "bob"}, key="k2", timestamp=6)
+        d.pipe("in2", 7, key="k", timestamp=7)
+        records = d.read_records("out")
+        assert [(r.key, r.timestamp) for r in records] == [(b"ann", 5), (b"bob", 6)]
+        assert [r.partition for r in records] == [partition_for_key(r.key, 4) for r in records]
+        assert d.read("out2") == [("k/7", 7, 7)]
+
+
+def test_to_with_a_key_that_fails_dead_letters_the_message() -> None:
+    app = App("t")
+    app.stream(app.topic("in")).to(app.topic("out"), key=lambda v: v["user"])
+    with TestDriver(app) as d:
+        d.pipe("in", {"name": "ann"}, key="k", timestamp=1)
+        d.pipe("in", {"user": "bob"}, key="k", timestamp=2)
+        assert d.read("out") == [("bob", {"user": "bob"}, 2)]
+        [headers] = [dict(r.headers) for r in d.read_records("t-dlq")]
+        assert headers["streamkit.error.step"] == b"key-for-out-2"
+        assert headers["streamkit.error.type"] == b"KeyError"
