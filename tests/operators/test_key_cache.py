@@ -4,7 +4,6 @@ the store with the same results as the brute-force reference."""
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 from unittest import mock
 
@@ -21,11 +20,6 @@ from test_windowed_aggregate_reference import (
 
 from operators import key_cache
 from operators.key_cache import KeyCache
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(key_cache)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_a_full_cache_drops_its_older_half() -> None:

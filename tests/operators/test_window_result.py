@@ -137,16 +137,6 @@ def test_fields_read_like_the_dict_json_gives_too() -> None:
         result["to_dict"]
 
 
-def test_doctests() -> None:
-    import doctest
-
-    from operators import results
-
-    outcome = doctest.testmod(results)
-    assert outcome.attempted >= 5
-    assert outcome.failed == 0
-
-
 def test_split_and_merge_of_window_results_keep_them_across_a_repartition() -> None:
     from operators import agg, windows
     from streamkit import App

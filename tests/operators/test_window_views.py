@@ -5,7 +5,6 @@ app last emitted, as it emitted it; for panes, every window still open."""
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import hypothesis.strategies as st
@@ -22,18 +21,12 @@ from test_windowed_aggregate_reference import (
 )
 from window_harness import Harness
 
-from operators import agg, window_views, windows
+from operators import agg, windows
 from operators.pane_aggregate import PanedWindowAggregate
 from streamkit.processor import TaskId
 from streamkit.state.query import get_committed
 
 EXAMPLES = 300
-
-
-def test_the_module_examples_hold() -> None:
-    result = doctest.testmod(window_views)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def _last_emitted(harness: Harness) -> dict[tuple[Any, int, int], Any]:
@@ -92,7 +85,7 @@ def _windows_show_their_results(spec: Any, records: list[Any], restarts: set[int
         shown, emitted = _shown(harness), _last_emitted(harness)
         for window, value in shown.items():
             assert value == emitted[window], window
-        if records:
+        if any(timestamp >= 0 for _key, _id, timestamp in records):  # before the epoch: late
             assert shown, "no window shown"
     finally:
         harness.close()

@@ -3,14 +3,12 @@ collected, and the process's collector given back as it was."""
 
 from __future__ import annotations
 
-import doctest
 import gc
 import weakref
 from collections.abc import Iterator
 
 import pytest
 
-from streamkit.runtime import collector
 from streamkit.runtime.collector import tuned_collector
 
 
@@ -84,11 +82,6 @@ def test_a_threshold_of_zero_leaves_the_collector_alone() -> None:
     with tuned_collector(0):
         assert gc.get_threshold() == (700, 10, 10)
         assert gc.get_freeze_count() == 0
-
-
-def test_collector_doctests() -> None:
-    result = doctest.testmod(collector)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_the_last_of_overlapping_workers_gives_the_collector_back() -> None:

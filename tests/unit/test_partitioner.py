@@ -1,12 +1,10 @@
 """murmur2 and key → partition must match Java Kafka's ``Utils.murmur2`` bit for bit."""
 
-import doctest
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import streamkit.log.partitioner as partitioner_module
 from streamkit.log.partitioner import KeyPartitioner, murmur2, partition_for_key
 
 # Verified against Java's org.apache.kafka.common.utils.Utils.murmur2.
@@ -132,7 +130,3 @@ def test_key_partitioner_does_not_remember_long_keys_or_other_bytes_likes() -> N
 def test_a_topic_needs_a_partition() -> None:
     with pytest.raises(ValueError, match="at least one partition"):
         KeyPartitioner(0)
-
-
-def test_partitioner_doctests() -> None:
-    assert doctest.testmod(partitioner_module).failed == 0

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
-
-from streamkit.log import records
 from streamkit.log.records import Record, TopicPartition, new_record
-
-
-def test_records_doctests() -> None:
-    result = doctest.testmod(records)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 def test_new_record_is_the_same_record_as_the_constructor() -> None:

@@ -3,11 +3,8 @@ that reads back what it wrote and treats anything else as unknown, never an erro
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
-from streamkit.runtime import stream_time
 from streamkit.runtime.stream_time import (
     UNKNOWN,
     committed_stream_time,
@@ -38,7 +35,3 @@ def test_a_task_resumes_from_the_latest_stream_time_of_its_partitions() -> None:
     assert committed_stream_time([stream_time_metadata(3), None, stream_time_metadata(8)]) == 8
     assert committed_stream_time([None, "garbage"]) == UNKNOWN
     assert committed_stream_time([]) == UNKNOWN
-
-
-def test_stream_time_doctests() -> None:
-    assert doctest.testmod(stream_time).failed == 0
